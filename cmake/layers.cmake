@@ -1,0 +1,30 @@
+# strata_layer(NAME DEPS...): a static library from the folder's *.cc files (tests excluded),
+# and, when the folder has *_test.cc files, one GoogleTest binary registered with ctest.
+function(strata_layer name)
+  cmake_parse_arguments(L "" "" "DEPS;EXCLUDE" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  file(GLOB tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  list(REMOVE_ITEM srcs ${tests})
+  foreach(ex ${L_EXCLUDE})
+    list(REMOVE_ITEM srcs ${CMAKE_CURRENT_SOURCE_DIR}/${ex})
+  endforeach()
+  if(NOT srcs)  # a layer still being written
+    file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/empty_${name}.cc "")
+    set(srcs ${CMAKE_CURRENT_BINARY_DIR}/empty_${name}.cc)
+  endif()
+  add_library(strata_${name} STATIC ${srcs})
+  target_include_directories(strata_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(strata_${name} PUBLIC ${L_DEPS})
+  if(tests)
+    strata_test(${name}_test SOURCES ${tests} DEPS strata_${name})
+  endif()
+endfunction()
+
+# strata_test(NAME SOURCES ... DEPS ...): a GoogleTest binary registered with ctest.
+function(strata_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main Threads::Threads)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR}/src)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 600)
+endfunction()

@@ -1,0 +1,13 @@
+# Warnings and sanitizer flavors. STRATA_SANITIZE: "" | address | thread
+set(STRATA_SANITIZE "" CACHE STRING "Sanitizer flavor: address (with undefined) or thread")
+add_compile_options(-Wall -Wextra -Wno-unused-parameter)
+if(STRATA_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(STRATA_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+if(CMAKE_BUILD_TYPE STREQUAL "Release")
+  add_compile_options(-O2 -g1)
+endif()

@@ -1,0 +1,162 @@
+// kv::Engine: Strata's ordered key-value interface.
+//
+// One interface over several engines, chosen by name when opening: "strata" (Strata's own LSM
+// tree, the default), "memory" (an in-memory ordered map), and, when built with them, "rocksdb",
+// "leveldb" and "lmdb". The conformance suite (tests/conformance) holds every backend to the same
+// contract: keys and values are byte strings ordered bytewise; Write applies a batch atomically;
+// a snapshot sees exactly the writes acknowledged before it was taken; an acknowledged write with
+// sync survives a crash of the machine, one without sync survives a crash of the process.
+//
+// Thread safety: an Engine may be used from many threads at once. Iterators and WriteBatches are
+// single-threaded. Snapshots may be shared between threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/iterator.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+#include "strata/write_batch.h"
+
+namespace strata {
+
+class Env;  // src/env/env.h: all file access goes through an Env.
+
+namespace kv {
+
+enum class Compression : unsigned char { kNone = 0, kLZ4 = 1, kZstd = 2 };
+
+struct Options {
+  bool create_if_missing = false;
+  bool error_if_exists = false;
+  // Bytes buffered in memory before a flush to disk (Strata: the memtable; peers: their own).
+  size_t write_buffer_size = 64 << 20;
+  // Bytes of uncompressed blocks kept in memory.
+  size_t block_cache_size = 64 << 20;
+  Compression compression = Compression::kLZ4;
+  int zstd_level = 3;
+  // Bloom filter bits per key; 0 disables filters.
+  int bloom_bits_per_key = 10;
+  // The sync choice for writes whose WriteOptions do not say.
+  bool sync = false;
+  // Upper bound on open table files kept by the table cache.
+  int max_open_files = 1000;
+  // Longest key and value accepted (InvalidArgument beyond).
+  size_t max_key_size = 64 << 10;
+  size_t max_value_size = 256 << 20;
+
+  // Tuning of Strata's LSM; other backends ignore these.
+  size_t block_size = 4096;
+  int block_restart_interval = 16;
+  int l0_compaction_trigger = 4;
+  int l0_slowdown_trigger = 20;
+  int l0_stop_trigger = 36;
+  int max_immutable_memtables = 2;
+  uint64_t target_file_size = 64ull << 20;
+  uint64_t max_bytes_for_level_base = 256ull << 20;
+  int level_size_multiplier = 10;
+
+  // Where files live; nullptr means the POSIX file system. Not owned; must outlive the engine.
+  Env* env = nullptr;
+};
+
+// A consistent read view. Released when the last shared_ptr to it goes away.
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+};
+
+struct ReadOptions {
+  // Read as of this snapshot; nullptr reads the latest state.
+  std::shared_ptr<const Snapshot> snapshot;
+  // Iterators only: keys outside [lower_bound, upper_bound) are not visited.
+  std::optional<std::string> lower_bound;
+  std::optional<std::string> upper_bound;
+  // Keep blocks read by this operation in the block cache.
+  bool fill_cache = true;
+};
+
+struct WriteOptions {
+  // nullopt: use Options::sync.
+  std::optional<bool> sync;
+};
+
+struct LevelStats {
+  int level = 0;
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+};
+
+struct Stats {
+  uint64_t user_bytes_written = 0;    // keys + values handed to Put/Delete/Write
+  uint64_t engine_bytes_written = 0;  // bytes the engine wrote to files (WAL, tables, manifest)
+  double write_amplification = 0;     // engine / user
+  std::vector<LevelStats> levels;
+  uint64_t memtable_bytes = 0;
+  uint64_t block_cache_hits = 0;
+  uint64_t block_cache_misses = 0;
+  double block_cache_hit_rate = 0;
+  uint64_t pending_compaction_bytes = 0;
+  uint64_t disk_bytes = 0;  // bytes of live files
+  uint64_t write_stall_micros = 0;
+};
+
+class Engine {
+ public:
+  // Opens (or creates, with create_if_missing) the engine named `backend` in directory `dir`.
+  static Result<std::unique_ptr<Engine>> Open(std::string_view backend, const std::string& dir,
+                                              const Options& options);
+  // Removes every file of the engine in `dir` (the directory too, when it is then empty).
+  static Status Destroy(std::string_view backend, const std::string& dir,
+                        const Options& options = Options());
+  // Names of the backends this build has, "strata" first.
+  static std::vector<std::string> Backends();
+  // Names of known backends this build lacks, with the reason ("rocksdb: not found at build").
+  static std::vector<std::string> MissingBackends();
+
+  Engine() = default;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  // Closes the engine if Close() was not called.
+  virtual ~Engine() = default;
+
+  virtual std::string_view Name() const = 0;
+
+  // NotFound when the key is absent.
+  virtual Status Get(const ReadOptions& options, const Slice& key, std::string* value) = 0;
+  virtual Status Put(const WriteOptions& options, const Slice& key, const Slice& value);
+  virtual Status Delete(const WriteOptions& options, const Slice& key);
+  // Applies every operation of `batch` or none of them.
+  virtual Status Write(const WriteOptions& options, const WriteBatch& batch) = 0;
+
+  // The iterator must be destroyed before the engine.
+  virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
+  virtual std::shared_ptr<const Snapshot> GetSnapshot() = 0;
+
+  // Writes buffered data to tables (where the backend has such a notion) and waits for it.
+  virtual Status Flush() = 0;
+  // Compacts the key range [begin, end] (nullptr: unbounded) and waits for it.
+  virtual Status CompactRange(const Slice* begin, const Slice* end) = 0;
+  // Approximate bytes on disk used by keys in [begin, end).
+  virtual uint64_t ApproximateSize(const Slice& begin, const Slice& end) = 0;
+
+  virtual Stats GetStats() = 0;
+  // Named properties ("strata.stats", "strata.levels", ...); nullopt when unknown.
+  virtual std::optional<std::string> GetProperty(std::string_view name);
+
+  // Flushes what must be flushed and releases files; later calls return an error.
+  virtual Status Close() = 0;
+
+  // Convenience forms with default options.
+  Result<std::string> Get(const Slice& key);
+  Status Put(const Slice& key, const Slice& value) { return Put(WriteOptions(), key, value); }
+  Status Delete(const Slice& key) { return Delete(WriteOptions(), key); }
+};
+
+}  // namespace kv
+}  // namespace strata

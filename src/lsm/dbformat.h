@@ -1,0 +1,110 @@
+// Internal keys of the LSM engine: user_key | fixed64(sequence << 8 | type).
+// Ordered by user key ascending, then sequence descending, so the newest version comes first.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/coding.h"
+#include "base/comparator.h"
+#include "strata/slice.h"
+
+namespace strata::lsm {
+
+enum ValueType : unsigned char { kTypeDeletion = 0x0, kTypeValue = 0x1 };
+// Seeks use the highest type so that a lookup key sorts before every entry of its sequence.
+constexpr ValueType kValueTypeForSeek = kTypeValue;
+
+using SequenceNumber = uint64_t;
+constexpr SequenceNumber kMaxSequenceNumber = (1ull << 56) - 1;
+
+inline uint64_t PackSequenceAndType(SequenceNumber seq, ValueType t) { return (seq << 8) | t; }
+
+inline Slice ExtractUserKey(const Slice& internal_key) {
+  return Slice(internal_key.data(), internal_key.size() - 8);
+}
+
+struct ParsedInternalKey {
+  Slice user_key;
+  SequenceNumber sequence = 0;
+  ValueType type = kTypeValue;
+};
+
+inline bool ParseInternalKey(const Slice& internal_key, ParsedInternalKey* result) {
+  const size_t n = internal_key.size();
+  if (n < 8) return false;
+  uint64_t num = DecodeFixed64(internal_key.data() + n - 8);
+  unsigned char c = num & 0xff;
+  result->sequence = num >> 8;
+  result->type = static_cast<ValueType>(c);
+  result->user_key = Slice(internal_key.data(), n - 8);
+  return c <= static_cast<unsigned char>(kTypeValue);
+}
+
+inline void AppendInternalKey(std::string* result, const Slice& user_key, SequenceNumber seq,
+                              ValueType t) {
+  result->append(user_key.data(), user_key.size());
+  PutFixed64(result, PackSequenceAndType(seq, t));
+}
+
+// Orders internal keys; wraps a user comparator (bytewise in practice).
+class InternalKeyComparator final : public Comparator {
+ public:
+  explicit InternalKeyComparator(const Comparator* user) : user_(user) {}
+  int Compare(const Slice& a, const Slice& b) const override {
+    int r = user_->Compare(ExtractUserKey(a), ExtractUserKey(b));
+    if (r == 0) {
+      const uint64_t anum = DecodeFixed64(a.data() + a.size() - 8);
+      const uint64_t bnum = DecodeFixed64(b.data() + b.size() - 8);
+      if (anum > bnum) return -1;
+      if (anum < bnum) return 1;
+    }
+    return r;
+  }
+  const char* Name() const override { return "strata.InternalKeyComparator"; }
+  void FindShortestSeparator(std::string* start, const Slice& limit) const override;
+  void FindShortSuccessor(std::string* key) const override;
+  const Comparator* user_comparator() const { return user_; }
+
+ private:
+  const Comparator* user_;
+};
+
+// An internal key held by value (file boundaries in the MANIFEST).
+class InternalKey {
+ public:
+  InternalKey() = default;
+  InternalKey(const Slice& user_key, SequenceNumber s, ValueType t) {
+    AppendInternalKey(&rep_, user_key, s, t);
+  }
+  void DecodeFrom(const Slice& s) { rep_.assign(s.data(), s.size()); }
+  Slice Encode() const { return rep_; }
+  Slice user_key() const { return ExtractUserKey(rep_); }
+  bool empty() const { return rep_.empty(); }
+  void Clear() { rep_.clear(); }
+
+ private:
+  std::string rep_;
+};
+
+// A key for lookups in a memtable (varint length-prefixed internal key) and in tables.
+class LookupKey {
+ public:
+  LookupKey(const Slice& user_key, SequenceNumber sequence);
+  LookupKey(const LookupKey&) = delete;
+  LookupKey& operator=(const LookupKey&) = delete;
+  ~LookupKey() {
+    if (start_ != space_) delete[] start_;
+  }
+  Slice memtable_key() const { return Slice(start_, end_ - start_); }
+  Slice internal_key() const { return Slice(kstart_, end_ - kstart_); }
+  Slice user_key() const { return Slice(kstart_, end_ - kstart_ - 8); }
+
+ private:
+  const char* start_;
+  const char* kstart_;
+  const char* end_;
+  char space_[200];
+};
+
+}  // namespace strata::lsm
