@@ -12,7 +12,8 @@ namespace strata {
 
 class Arena {
  public:
-  Arena() = default;
+  // Blocks of block_size bytes (larger requests get their own block).
+  explicit Arena(size_t block_size = 64 << 10) : block_size_(block_size < 1024 ? 1024 : block_size) {}
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
@@ -32,7 +33,7 @@ class Arena {
   size_t MemoryUsage() const { return memory_usage_.load(std::memory_order_relaxed); }
 
  private:
-  static constexpr size_t kBlockSize = 64 << 10;
+  const size_t block_size_;
   char* AllocateFallback(size_t bytes);
   char* AllocateNewBlock(size_t block_bytes);
 

@@ -1,0 +1,232 @@
+#include "lsm/block.h"
+
+#include "base/coding.h"
+
+namespace strata::lsm {
+
+Block::Block(const BlockContents& contents)
+    : data_(contents.data.data()), size_(contents.data.size()), owned_(contents.heap_allocated) {
+  if (size_ < sizeof(uint32_t) || size_ > UINT32_MAX) {
+    malformed_ = true;
+    return;
+  }
+  const uint64_t max_restarts = (size_ - sizeof(uint32_t)) / sizeof(uint32_t);
+  num_restarts_ = DecodeFixed32(data_ + size_ - sizeof(uint32_t));
+  if (num_restarts_ > max_restarts) {
+    malformed_ = true;
+    num_restarts_ = 0;
+    return;
+  }
+  restart_offset_ = static_cast<uint32_t>(size_ - (1 + num_restarts_) * sizeof(uint32_t));
+  // Validated once here so the iterator's hot paths can trust every restart offset.
+  uint32_t prev = 0;
+  for (uint32_t i = 0; i < num_restarts_; i++) {
+    const uint32_t r = DecodeFixed32(data_ + restart_offset_ + i * sizeof(uint32_t));
+    // Restart 0 is the first entry; later ones increase strictly and lie before the array.
+    if (i == 0 ? r != 0 : (r <= prev || r >= restart_offset_)) {
+      malformed_ = true;
+      num_restarts_ = 0;
+      restart_offset_ = 0;
+      return;
+    }
+    prev = r;
+  }
+}
+
+Block::~Block() {
+  if (owned_) delete[] data_;
+}
+
+namespace {
+
+// Decodes an entry header at p (not past limit). Returns the start of the key delta, or nullptr
+// when the header or the lengths it announces do not fit.
+inline const char* DecodeEntry(const char* p, const char* limit, uint32_t* shared,
+                               uint32_t* non_shared, uint32_t* value_length) {
+  if (limit - p < 3) return nullptr;
+  *shared = static_cast<uint8_t>(p[0]);
+  *non_shared = static_cast<uint8_t>(p[1]);
+  *value_length = static_cast<uint8_t>(p[2]);
+  if ((*shared | *non_shared | *value_length) < 128) {
+    p += 3;  // fast path: all three lengths fit in one byte each
+  } else {
+    if ((p = GetVarint32Ptr(p, limit, shared)) == nullptr) return nullptr;
+    if ((p = GetVarint32Ptr(p, limit, non_shared)) == nullptr) return nullptr;
+    if ((p = GetVarint32Ptr(p, limit, value_length)) == nullptr) return nullptr;
+  }
+  if (static_cast<uint64_t>(limit - p) < static_cast<uint64_t>(*non_shared) + *value_length) {
+    return nullptr;
+  }
+  return p;
+}
+
+}  // namespace
+
+class Block::Iter final : public Iterator {
+ public:
+  Iter(const Comparator* comparator, const char* data, uint32_t restarts, uint32_t num_restarts,
+       const BlockIterOptions& options)
+      : comparator_(comparator),
+        data_(data),
+        restarts_(restarts),
+        num_restarts_(num_restarts),
+        current_(restarts),
+        restart_index_(num_restarts),
+        options_(options) {}
+
+  ~Iter() override {
+    if (options_.cleanup != nullptr) options_.cleanup(options_.cleanup_arg1, options_.cleanup_arg2);
+  }
+
+  bool Valid() const override { return current_ < restarts_; }
+  Status status() const override { return status_; }
+  Slice key() const override { return key_; }
+  Slice value() const override { return value_; }
+
+  void Next() override { ParseNextKey(); }
+
+  void Prev() override {
+    // Back up to the restart point before the current entry, then scan forward to just before it.
+    const uint32_t original = current_;
+    while (RestartPoint(restart_index_) >= original) {
+      if (restart_index_ == 0) {
+        MarkInvalid();
+        return;
+      }
+      restart_index_--;
+    }
+    SeekToRestartPoint(restart_index_);
+    do {
+      if (!ParseNextKey()) return;
+    } while (NextEntryOffset() < original);
+  }
+
+  void Seek(const Slice& target) override {
+    if (num_restarts_ == 0) return MarkInvalid();
+    // Binary search for the last restart point whose key is < target. When already positioned,
+    // the current entry bounds the search (helps sequential seeks).
+    uint32_t left = 0;
+    uint32_t right = num_restarts_ - 1;
+    int current_cmp = 0;
+    if (Valid()) {
+      current_cmp = comparator_->Compare(key_, target);
+      if (current_cmp < 0) {
+        left = restart_index_;
+      } else if (current_cmp > 0) {
+        right = restart_index_;
+      } else {
+        return;  // keys in a block are unique: the current entry is the answer
+      }
+    }
+    while (left < right) {
+      const uint32_t mid = left + (right - left + 1) / 2;
+      const char* limit = data_ + restarts_;
+      uint32_t shared, non_shared, value_length;
+      const char* key_ptr =
+          DecodeEntry(data_ + RestartPoint(mid), limit, &shared, &non_shared, &value_length);
+      if (key_ptr == nullptr || shared != 0) return CorruptionError(RestartPoint(mid));
+      if (comparator_->Compare(Slice(key_ptr, non_shared), target) < 0) {
+        left = mid;
+      } else {
+        right = mid - 1;
+      }
+    }
+    // Scanning on from the current entry is enough when it lies in the chosen restart interval.
+    if (!(left == restart_index_ && current_cmp < 0)) SeekToRestartPoint(left);
+    while (ParseNextKey()) {
+      if (comparator_->Compare(key_, target) >= 0) return;
+    }
+  }
+
+  void SeekToFirst() override {
+    if (num_restarts_ == 0) return MarkInvalid();
+    SeekToRestartPoint(0);
+    ParseNextKey();
+  }
+
+  void SeekToLast() override {
+    if (num_restarts_ == 0) return MarkInvalid();
+    SeekToRestartPoint(num_restarts_ - 1);
+    while (ParseNextKey() && NextEntryOffset() < restarts_) {
+    }
+  }
+
+ private:
+  uint32_t RestartPoint(uint32_t index) const {
+    return DecodeFixed32(data_ + restarts_ + index * sizeof(uint32_t));
+  }
+  uint32_t NextEntryOffset() const {
+    return static_cast<uint32_t>(value_.data() + value_.size() - data_);
+  }
+
+  void SeekToRestartPoint(uint32_t index) {
+    key_.clear();
+    restart_index_ = index;
+    // ParseNextKey starts at the end of value_.
+    value_ = Slice(data_ + RestartPoint(index), 0);
+  }
+
+  void MarkInvalid() {
+    current_ = restarts_;
+    restart_index_ = num_restarts_;
+    key_.clear();
+    value_ = Slice();
+  }
+
+  void CorruptionError(uint32_t offset) {
+    MarkInvalid();
+    std::string msg;
+    if (options_.file_name != nullptr) msg = *options_.file_name + " ";
+    msg += "block at offset " + std::to_string(options_.block_offset) +
+           ": malformed entry at byte " + std::to_string(offset);
+    status_ = Status::Corruption(std::move(msg));
+  }
+
+  bool ParseNextKey() {
+    current_ = NextEntryOffset();
+    const char* p = data_ + current_;
+    const char* limit = data_ + restarts_;
+    if (p >= limit) {
+      MarkInvalid();  // no more entries
+      return false;
+    }
+    uint32_t shared, non_shared, value_length;
+    p = DecodeEntry(p, limit, &shared, &non_shared, &value_length);
+    if (p == nullptr || key_.size() < shared) {
+      CorruptionError(current_);
+      return false;
+    }
+    key_.resize(shared);
+    key_.append(p, non_shared);
+    value_ = Slice(p + non_shared, value_length);
+    while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) < current_) {
+      restart_index_++;
+    }
+    return true;
+  }
+
+  const Comparator* const comparator_;
+  const char* const data_;
+  const uint32_t restarts_;      // offset of the restart array
+  const uint32_t num_restarts_;  // entries in the restart array
+  uint32_t current_;             // offset of the current entry; >= restarts_ when not Valid
+  uint32_t restart_index_;       // restart interval holding current_
+  std::string key_;
+  Slice value_;
+  Status status_;
+  BlockIterOptions options_;
+};
+
+Iterator* Block::NewIterator(const Comparator* comparator, const BlockIterOptions& options) const {
+  if (malformed_) {
+    std::string msg;
+    if (options.file_name != nullptr) msg = *options.file_name + " ";
+    msg += "block at offset " + std::to_string(options.block_offset) + ": malformed restart array";
+    Iterator* it = NewEmptyIterator(Status::Corruption(std::move(msg)));
+    if (options.cleanup != nullptr) options.cleanup(options.cleanup_arg1, options.cleanup_arg2);
+    return it;
+  }
+  return new Iter(comparator, data_, restart_offset_, num_restarts_, options);
+}
+
+}  // namespace strata::lsm

@@ -1,0 +1,210 @@
+#include "lsm/block.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/coding.h"
+#include "base/random.h"
+#include "lsm/block_builder.h"
+
+namespace strata::lsm {
+namespace {
+
+std::string RandomKey(Random* rnd) {
+  // Shared prefixes so prefix compression has something to do.
+  static const char* kPrefixes[] = {"", "user", "user:00", "order/2024/"};
+  std::string k = kPrefixes[rnd->Uniform(4)];
+  const int len = 1 + static_cast<int>(rnd->Uniform(12));
+  for (int i = 0; i < len; i++) k.push_back(static_cast<char>('a' + rnd->Uniform(26)));
+  return k;
+}
+
+// A block built from `model`, held in an exactly-sized heap buffer (so a sanitizer catches any
+// read past its end).
+std::unique_ptr<Block> BuildBlock(const std::map<std::string, std::string>& model, int restart) {
+  BlockBuilder builder(restart);
+  for (const auto& [k, v] : model) builder.Add(k, v);
+  const size_t estimate = builder.CurrentSizeEstimate();
+  const Slice raw = builder.Finish();
+  EXPECT_EQ(raw.size(), estimate);
+  char* buf = new char[raw.size()];
+  memcpy(buf, raw.data(), raw.size());
+  BlockContents contents{Slice(buf, raw.size()), true, true};
+  return std::make_unique<Block>(contents);
+}
+
+std::unique_ptr<Block> BlockFromBytes(const std::string& bytes) {
+  char* buf = new char[bytes.size()];
+  if (!bytes.empty()) memcpy(buf, bytes.data(), bytes.size());
+  return std::make_unique<Block>(BlockContents{Slice(buf, bytes.size()), true, true});
+}
+
+TEST(BlockTest, Empty) {
+  std::unique_ptr<Block> block = BuildBlock({}, 16);
+  ASSERT_TRUE(block->ok());
+  std::unique_ptr<Iterator> it(block->NewIterator(BytewiseComparator()));
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  EXPECT_FALSE(it->Valid());
+  it->Seek("x");
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+}
+
+class BlockModelTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(BlockModelTest, MatchesModel) {
+  const int restart_interval = GetParam();
+  Random rnd(301 + restart_interval);
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 2000; i++) {
+    model[RandomKey(&rnd)] = std::string(rnd.Uniform(20), static_cast<char>('A' + i % 26));
+  }
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : model) keys.push_back(k);
+  std::unique_ptr<Block> block = BuildBlock(model, restart_interval);
+  std::unique_ptr<Iterator> it(block->NewIterator(BytewiseComparator()));
+
+  // Forward and backward scans.
+  auto m = model.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
+    ASSERT_NE(m, model.end());
+    ASSERT_EQ(it->key().ToString(), m->first);
+    ASSERT_EQ(it->value().ToString(), m->second);
+  }
+  EXPECT_EQ(m, model.end());
+  auto rm = model.rbegin();
+  for (it->SeekToLast(); it->Valid(); it->Prev(), ++rm) {
+    ASSERT_NE(rm, model.rend());
+    ASSERT_EQ(it->key().ToString(), rm->first);
+  }
+  EXPECT_EQ(rm, model.rend());
+
+  // Random seeks (without resetting, to exercise the "already positioned" path), then short
+  // random walks.
+  for (int i = 0; i < 3000; i++) {
+    const std::string target = rnd.OneIn(2) ? RandomKey(&rnd) : keys[rnd.Uniform(keys.size())];
+    it->Seek(target);
+    auto expect = model.lower_bound(target);
+    if (expect == model.end()) {
+      ASSERT_FALSE(it->Valid());
+      continue;
+    }
+    ASSERT_TRUE(it->Valid());
+    ASSERT_EQ(it->key().ToString(), expect->first);
+    for (int step = 0; step < 5 && it->Valid(); step++) {
+      if (rnd.OneIn(2)) {
+        it->Next();
+        ++expect;
+        if (expect == model.end()) {
+          ASSERT_FALSE(it->Valid());
+          break;
+        }
+      } else {
+        it->Prev();
+        if (expect == model.begin()) {
+          ASSERT_FALSE(it->Valid());
+          break;
+        }
+        --expect;
+      }
+      ASSERT_TRUE(it->Valid());
+      ASSERT_EQ(it->key().ToString(), expect->first);
+      ASSERT_EQ(it->value().ToString(), expect->second);
+    }
+  }
+
+  // Sequential ascending seeks hit the "continue from the current entry" path.
+  it->SeekToFirst();
+  for (const auto& [k, v] : model) {
+    it->Seek(k);
+    ASSERT_TRUE(it->Valid());
+    ASSERT_EQ(it->key().ToString(), k);
+  }
+  EXPECT_TRUE(it->status().ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Block, BlockModelTest, ::testing::Values(1, 2, 16, 100));
+
+TEST(BlockTest, CleanupRunsOnDestroy) {
+  std::unique_ptr<Block> block = BuildBlock({{"a", "1"}}, 16);
+  int calls = 0;
+  BlockIterOptions options;
+  options.cleanup = [](void* arg, void*) { ++*static_cast<int*>(arg); };
+  options.cleanup_arg1 = &calls;
+  delete block->NewIterator(BytewiseComparator(), options);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(BlockTest, MalformedRestartArray) {
+  const std::string file = "t.sst";
+  for (const std::string& bytes :
+       {std::string(), std::string("\x01\x02", 2), std::string("\xff\xff\xff\x7f", 4),
+        std::string("\x05\x00\x00\x00\x01\x00\x00\x00", 8)}) {
+    std::unique_ptr<Block> block = BlockFromBytes(bytes);
+    EXPECT_FALSE(block->ok());
+    BlockIterOptions options;
+    options.file_name = &file;
+    options.block_offset = 77;
+    std::unique_ptr<Iterator> it(block->NewIterator(BytewiseComparator(), options));
+    it->SeekToFirst();
+    EXPECT_FALSE(it->Valid());
+    EXPECT_TRUE(it->status().IsCorruption());
+    EXPECT_NE(it->status().message().find("t.sst"), std::string::npos);
+    EXPECT_NE(it->status().message().find("77"), std::string::npos);
+  }
+}
+
+TEST(BlockTest, EntryLengthPastEndIsCorruption) {
+  // One entry claiming a 100-byte value in a block that has 3.
+  std::string bytes;
+  bytes.push_back(0);    // shared
+  bytes.push_back(1);    // non_shared
+  bytes.push_back(100);  // value length
+  bytes += "kvvv";
+  PutFixed32(&bytes, 0);
+  PutFixed32(&bytes, 1);
+  std::unique_ptr<Block> block = BlockFromBytes(bytes);
+  ASSERT_TRUE(block->ok());
+  std::unique_ptr<Iterator> it(block->NewIterator(BytewiseComparator()));
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsCorruption());
+  it->Seek("k");
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  EXPECT_FALSE(it->Valid());
+}
+
+TEST(BlockTest, RandomMutationsNeverCrash) {
+  Random rnd(17);
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 200; i++) model[RandomKey(&rnd)] = std::string(rnd.Uniform(10), 'v');
+  BlockBuilder builder(4);
+  for (const auto& [k, v] : model) builder.Add(k, v);
+  const std::string good = builder.Finish().ToString();
+  for (int trial = 0; trial < 2000; trial++) {
+    std::string bytes = good;
+    const int flips = 1 + static_cast<int>(rnd.Uniform(4));
+    for (int f = 0; f < flips; f++)
+      bytes[rnd.Uniform(bytes.size())] = static_cast<char>(rnd.Next());
+    if (rnd.OneIn(4)) bytes.resize(rnd.Uniform(bytes.size()));
+    std::unique_ptr<Block> block = BlockFromBytes(bytes);
+    std::unique_ptr<Iterator> it(block->NewIterator(BytewiseComparator()));
+    int n = 0;
+    for (it->SeekToFirst(); it->Valid() && n < 10000; it->Next()) n++;
+    n = 0;
+    for (it->SeekToLast(); it->Valid() && n < 10000; it->Prev()) n++;
+    it->Seek(RandomKey(&rnd));
+    if (it->Valid()) it->Prev();
+  }
+}
+
+}  // namespace
+}  // namespace strata::lsm

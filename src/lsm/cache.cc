@@ -1,0 +1,324 @@
+#include "lsm/cache.h"
+
+#include <atomic>
+#include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "base/hash.h"
+
+namespace strata::lsm {
+namespace {
+
+// An entry, allocated with its key inline. It is in exactly one of a shard's two lists while
+// in_cache: `lru_` (only the cache refers to it; evictable) or `in_use_` (Handles pin it).
+struct LRUHandle {
+  void* value;
+  void (*deleter)(const Slice&, void* value);
+  LRUHandle* next_hash;
+  LRUHandle* next;
+  LRUHandle* prev;
+  size_t charge;
+  size_t key_length;
+  bool in_cache;  // the map refers to it
+  uint32_t refs;  // Handles, plus one while in_cache
+  uint32_t hash;
+  char key_data[1];
+
+  Slice key() const { return Slice(key_data, key_length); }
+};
+
+// A chained hash table of LRUHandles that grows to keep about one entry per bucket.
+class HandleTable {
+ public:
+  HandleTable() { Resize(); }
+  ~HandleTable() { delete[] list_; }
+
+  LRUHandle* Lookup(const Slice& key, uint32_t hash) { return *FindPointer(key, hash); }
+
+  // Returns the entry it replaced, if any.
+  LRUHandle* Insert(LRUHandle* h) {
+    LRUHandle** ptr = FindPointer(h->key(), h->hash);
+    LRUHandle* old = *ptr;
+    h->next_hash = (old == nullptr ? nullptr : old->next_hash);
+    *ptr = h;
+    if (old == nullptr && ++elems_ > length_) Resize();
+    return old;
+  }
+
+  LRUHandle* Remove(const Slice& key, uint32_t hash) {
+    LRUHandle** ptr = FindPointer(key, hash);
+    LRUHandle* result = *ptr;
+    if (result != nullptr) {
+      *ptr = result->next_hash;
+      --elems_;
+    }
+    return result;
+  }
+
+ private:
+  LRUHandle** FindPointer(const Slice& key, uint32_t hash) {
+    LRUHandle** ptr = &list_[hash & (length_ - 1)];
+    while (*ptr != nullptr && ((*ptr)->hash != hash || key != (*ptr)->key())) {
+      ptr = &(*ptr)->next_hash;
+    }
+    return ptr;
+  }
+
+  void Resize() {
+    uint32_t new_length = 16;
+    while (new_length < elems_) new_length *= 2;
+    auto** new_list = new LRUHandle*[new_length]();
+    for (uint32_t i = 0; i < length_; i++) {
+      LRUHandle* h = list_[i];
+      while (h != nullptr) {
+        LRUHandle* next = h->next_hash;
+        LRUHandle** ptr = &new_list[h->hash & (new_length - 1)];
+        h->next_hash = *ptr;
+        *ptr = h;
+        h = next;
+      }
+    }
+    delete[] list_;
+    list_ = new_list;
+    length_ = new_length;
+  }
+
+  uint32_t length_ = 0;
+  uint32_t elems_ = 0;
+  LRUHandle** list_ = nullptr;
+};
+
+void FreeHandle(LRUHandle* e) {
+  e->deleter(e->key(), e->value);
+  free(e);
+}
+
+// Entries whose last reference went away under the lock; freed after unlocking so deleters
+// (closing files, freeing blocks) do not run inside the critical section.
+class Garbage {
+ public:
+  ~Garbage() {
+    while (head_ != nullptr) {
+      LRUHandle* next = head_->next;
+      FreeHandle(head_);
+      head_ = next;
+    }
+  }
+  void Add(LRUHandle* e) {
+    e->next = head_;
+    head_ = e;
+  }
+
+ private:
+  LRUHandle* head_ = nullptr;
+};
+
+class alignas(64) LRUShard {
+ public:
+  LRUShard() {
+    lru_.next = lru_.prev = &lru_;
+    in_use_.next = in_use_.prev = &in_use_;
+  }
+  ~LRUShard() {
+    assert(in_use_.next == &in_use_);  // every Handle released
+    for (LRUHandle* e = lru_.next; e != &lru_;) {
+      LRUHandle* next = e->next;
+      FreeHandle(e);
+      e = next;
+    }
+  }
+
+  void set_capacity(size_t capacity) { capacity_ = capacity; }
+
+  Cache::Handle* Insert(const Slice& key, uint32_t hash, void* value, size_t charge,
+                        void (*deleter)(const Slice&, void*)) {
+    auto* e = static_cast<LRUHandle*>(malloc(sizeof(LRUHandle) - 1 + key.size()));
+    e->value = value;
+    e->deleter = deleter;
+    e->charge = charge;
+    e->key_length = key.size();
+    e->hash = hash;
+    e->in_cache = false;
+    e->refs = 1;  // the returned Handle
+    memcpy(e->key_data, key.data(), key.size());
+
+    Garbage garbage;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (charge <= capacity_) {
+      e->refs++;
+      e->in_cache = true;
+      Append(&in_use_, e);
+      usage_ += charge;
+      FinishErase(table_.Insert(e), &garbage);
+    } else {
+      e->next = e->prev = nullptr;  // handed back uncached; freed by its Release
+    }
+    while (usage_ > capacity_ && lru_.next != &lru_) {
+      LRUHandle* old = lru_.next;
+      FinishErase(table_.Remove(old->key(), old->hash), &garbage);
+    }
+    return reinterpret_cast<Cache::Handle*>(e);
+  }
+
+  Cache::Handle* Lookup(const Slice& key, uint32_t hash) {
+    std::lock_guard<std::mutex> lock(mu_);
+    LRUHandle* e = table_.Lookup(key, hash);
+    if (e == nullptr) {
+      misses_.fetch_add(1, std::memory_order_relaxed);
+      return nullptr;
+    }
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    Ref(e);
+    return reinterpret_cast<Cache::Handle*>(e);
+  }
+
+  void Release(Cache::Handle* handle) {
+    Garbage garbage;
+    std::lock_guard<std::mutex> lock(mu_);
+    Unref(reinterpret_cast<LRUHandle*>(handle), &garbage);
+  }
+
+  void Erase(const Slice& key, uint32_t hash) {
+    Garbage garbage;
+    std::lock_guard<std::mutex> lock(mu_);
+    FinishErase(table_.Remove(key, hash), &garbage);
+  }
+
+  void Prune() {
+    Garbage garbage;
+    std::lock_guard<std::mutex> lock(mu_);
+    while (lru_.next != &lru_) {
+      LRUHandle* e = lru_.next;
+      FinishErase(table_.Remove(e->key(), e->hash), &garbage);
+    }
+  }
+
+  size_t TotalCharge() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return usage_;
+  }
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  static void Remove(LRUHandle* e) {
+    e->next->prev = e->prev;
+    e->prev->next = e->next;
+  }
+  // Makes e the newest entry of `list`.
+  static void Append(LRUHandle* list, LRUHandle* e) {
+    e->next = list;
+    e->prev = list->prev;
+    e->prev->next = e;
+    e->next->prev = e;
+  }
+
+  void Ref(LRUHandle* e) {
+    if (e->refs == 1 && e->in_cache) {  // pinned now: not evictable
+      Remove(e);
+      Append(&in_use_, e);
+    }
+    e->refs++;
+  }
+
+  void Unref(LRUHandle* e, Garbage* garbage) {
+    assert(e->refs > 0);
+    e->refs--;
+    if (e->refs == 0) {
+      assert(!e->in_cache);
+      garbage->Add(e);
+    } else if (e->in_cache && e->refs == 1) {  // only the cache holds it: evictable again
+      Remove(e);
+      Append(&lru_, e);
+    }
+  }
+
+  // Finishes removing e (already out of table_) from the cache.
+  void FinishErase(LRUHandle* e, Garbage* garbage) {
+    if (e == nullptr) return;
+    assert(e->in_cache);
+    Remove(e);
+    e->in_cache = false;
+    usage_ -= e->charge;
+    Unref(e, garbage);
+  }
+
+  mutable std::mutex mu_;
+  size_t capacity_ = 0;
+  size_t usage_ = 0;
+  LRUHandle lru_;     // dummy head; lru_.next is the oldest evictable entry
+  LRUHandle in_use_;  // dummy head of pinned entries
+  HandleTable table_;
+  std::atomic<uint64_t> hits_{0};
+  std::atomic<uint64_t> misses_{0};
+};
+
+class ShardedLRUCache final : public Cache {
+ public:
+  explicit ShardedLRUCache(size_t capacity) : capacity_(capacity) {
+    const size_t per_shard = (capacity + kNumShards - 1) / kNumShards;
+    for (LRUShard& s : shards_) s.set_capacity(per_shard);
+  }
+
+  Handle* Insert(const Slice& key, void* value, size_t charge,
+                 void (*deleter)(const Slice& key, void* value)) override {
+    const uint64_t h = HashKey(key);
+    return Shard(h).Insert(key, static_cast<uint32_t>(h), value, charge, deleter);
+  }
+  Handle* Lookup(const Slice& key) override {
+    const uint64_t h = HashKey(key);
+    return Shard(h).Lookup(key, static_cast<uint32_t>(h));
+  }
+  void Release(Handle* handle) override {
+    auto* e = reinterpret_cast<LRUHandle*>(handle);
+    shards_[e->hash >> (32 - kNumShardBits)].Release(handle);
+  }
+  void* Value(Handle* handle) override { return reinterpret_cast<LRUHandle*>(handle)->value; }
+  void Erase(const Slice& key) override {
+    const uint64_t h = HashKey(key);
+    Shard(h).Erase(key, static_cast<uint32_t>(h));
+  }
+  uint64_t NewId() override { return last_id_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  void Prune() override {
+    for (LRUShard& s : shards_) s.Prune();
+  }
+  size_t TotalCharge() const override {
+    size_t total = 0;
+    for (const LRUShard& s : shards_) total += s.TotalCharge();
+    return total;
+  }
+  size_t Capacity() const override { return capacity_; }
+  uint64_t hits() const override {
+    uint64_t total = 0;
+    for (const LRUShard& s : shards_) total += s.hits();
+    return total;
+  }
+  uint64_t misses() const override {
+    uint64_t total = 0;
+    for (const LRUShard& s : shards_) total += s.misses();
+    return total;
+  }
+
+ private:
+  static constexpr int kNumShardBits = 4;
+  static constexpr int kNumShards = 1 << kNumShardBits;
+
+  static uint64_t HashKey(const Slice& key) { return Hash64(key.data(), key.size()); }
+  // The shard is chosen by the top bits of the 32-bit hash kept in the entry, so Release can
+  // find it again without rehashing.
+  LRUShard& Shard(uint64_t h) { return shards_[static_cast<uint32_t>(h) >> (32 - kNumShardBits)]; }
+
+  const size_t capacity_;
+  LRUShard shards_[kNumShards];
+  std::atomic<uint64_t> last_id_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Cache> NewLRUCache(size_t capacity) {
+  return std::make_unique<ShardedLRUCache>(capacity);
+}
+
+}  // namespace strata::lsm

@@ -1,0 +1,155 @@
+// DBImpl: Strata's LSM engine behind kv::Engine.
+//
+// Split by concern: db_impl.cc (open, recovery, close, files), db_impl_write.cc (group commit,
+// write stalls, memtable switches), db_impl_read.cc (Get, iterators, snapshots, statistics),
+// db_impl_compaction.cc (background flush and compaction threads).
+//
+// Concurrency: one mutex (mu_) guards the engine's state. Writers queue and the front writer
+// commits a group: it appends to the WAL and inserts into the memtable without the mutex (only
+// the leader writes). Readers take a SuperVersion (memtable, immutable memtables, version) under
+// the mutex and read without it. One thread flushes memtables; one compacts.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lsm/cache.h"
+#include "lsm/dbformat.h"
+#include "lsm/memtable.h"
+#include "lsm/table_cache.h"
+#include "lsm/version_set.h"
+#include "lsm/wal_writer.h"
+#include "strata/kv.h"
+
+namespace strata::lsm {
+
+class DBImpl final : public kv::Engine {
+ public:
+  DBImpl(const std::string& dir, const kv::Options& options);
+  ~DBImpl() override;
+
+  // Creates or recovers the database. Called once, before anything else.
+  Status Open();
+
+  std::string_view Name() const override { return "strata"; }
+  Status Get(const kv::ReadOptions& options, const Slice& key, std::string* value) override;
+  Status Write(const kv::WriteOptions& options, const WriteBatch& batch) override;
+  std::unique_ptr<Iterator> NewIterator(const kv::ReadOptions& options) override;
+  std::shared_ptr<const kv::Snapshot> GetSnapshot() override;
+  Status Flush() override;
+  Status CompactRange(const Slice* begin, const Slice* end) override;
+  uint64_t ApproximateSize(const Slice& begin, const Slice& end) override;
+  kv::Stats GetStats() override;
+  std::optional<std::string> GetProperty(std::string_view name) override;
+  Status Close() override;
+
+  // For tests and tools.
+  int NumFilesAtLevel(int level);
+  // Waits until no flush or compaction is pending or running.
+  Status WaitForBackgroundWork();
+
+  using Engine::Get;
+  using Engine::Put;
+  using Engine::Delete;
+
+ private:
+  struct Writer;
+  // Sequence numbers of live snapshots. Shared with the snapshots themselves so that a snapshot
+  // released after the engine closed does not touch freed memory.
+  struct SnapshotRegistry {
+    std::mutex mu;
+    std::multiset<SequenceNumber> sequences;
+  };
+  struct ManualCompaction;
+  struct ImmutableMemTable {
+    MemTable* mem;
+    uint64_t wal_number;  // the WAL holding this memtable's writes
+  };
+  // What a reader needs, reference counted as one unit.
+  struct SuperVersion {
+    MemTable* mem;
+    std::vector<MemTable*> imm;  // newest first
+    Version* version;
+    std::atomic<int> refs{1};
+  };
+
+  // db_impl.cc
+  Status NewDB();
+  Status Recover(std::unique_lock<std::mutex>& lock);
+  Status ReplayWal(uint64_t number, SequenceNumber* max_sequence, VersionEdit* edit);
+  Status WriteLevel0Table(MemTable* mem, VersionEdit* edit, Version* base);
+  Status BuildTable(Iterator* iter, FileMetaData* meta);
+  void RemoveObsoleteFiles();
+  void InstallSuperVersion();
+  SuperVersion* AcquireSuperVersion();
+  void ReleaseSuperVersion(SuperVersion* sv);
+  Status CheckOpen() const;
+
+  // db_impl_write.cc
+  Status WriteImpl(const kv::WriteOptions& options, const WriteBatch* batch, bool force_flush);
+  Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock);
+  Writer* BuildBatchGroup(WriteBatch* group);
+  Status InsertInto(const WriteBatch& batch, MemTable* mem);
+  Status ValidateBatch(const WriteBatch& batch) const;
+
+  // db_impl_compaction.cc
+  void FlushThread();
+  void CompactionThread();
+  Status FlushOldestImmutable(std::unique_lock<std::mutex>& lock);
+  Status BackgroundCompaction(std::unique_lock<std::mutex>& lock);
+  Status DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& lock);
+  SequenceNumber SmallestSnapshot();
+  void RecordBackgroundError(const Status& s);
+
+  const std::string dir_;
+  kv::Options options_;
+  Env* env_;
+  const InternalKeyComparator icmp_;
+  std::unique_ptr<Cache> block_cache_;
+  std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<VersionSet> versions_;
+  std::unique_ptr<FileLock> db_lock_;
+
+  std::mutex mu_;
+  std::condition_variable bg_done_cv_;  // background work finished a step
+  std::condition_variable work_cv_;     // background threads have something to do
+  std::atomic<bool> shutting_down_{false};
+  bool opened_ = false;
+  bool closed_ = false;
+  Status bg_error_;
+
+  MemTable* mem_ = nullptr;
+  std::deque<ImmutableMemTable> imm_;  // oldest first
+  SuperVersion* super_version_ = nullptr;
+
+  uint64_t wal_number_ = 0;
+  std::unique_ptr<WritableFile> wal_file_;
+  std::unique_ptr<WalWriter> wal_;
+  std::deque<Writer*> writers_;
+  WriteBatch group_batch_;
+
+  std::set<uint64_t> pending_outputs_;
+  std::shared_ptr<SnapshotRegistry> snapshots_;
+  ManualCompaction* manual_compaction_ = nullptr;
+  bool flush_running_ = false;
+  bool compaction_running_ = false;
+  std::thread flush_thread_;
+  std::thread compaction_thread_;
+
+  // Statistics.
+  std::atomic<uint64_t> user_bytes_written_{0};
+  std::atomic<uint64_t> wal_bytes_written_{0};  // of WALs already closed
+  std::atomic<uint64_t> table_bytes_written_{0};
+  std::atomic<uint64_t> stall_micros_{0};
+  std::atomic<uint64_t> flushes_{0};
+  std::atomic<uint64_t> compactions_{0};
+};
+
+}  // namespace strata::lsm

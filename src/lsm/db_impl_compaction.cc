@@ -1,0 +1,288 @@
+// DBImpl: background work. One thread flushes immutable memtables to L0 (so writers are never
+// held up by a long compaction); another runs leveled compactions.
+#include "lsm/db_impl.h"
+#include "lsm/filename.h"
+#include "lsm/table_builder.h"
+
+namespace strata::lsm {
+
+struct DBImpl::ManualCompaction {
+  int level;
+  bool done = false;
+  std::optional<InternalKey> begin;
+  std::optional<InternalKey> end;
+  Status status;
+};
+
+void DBImpl::FlushThread() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    while (!shutting_down_ && (imm_.empty() || !bg_error_.ok())) work_cv_.wait(lock);
+    if (shutting_down_) break;  // unflushed memtables stay in their WALs and are replayed
+    flush_running_ = true;
+    Status s = FlushOldestImmutable(lock);
+    flush_running_ = false;
+    if (!s.ok()) RecordBackgroundError(s);
+    bg_done_cv_.notify_all();
+    work_cv_.notify_all();  // the compaction thread may have work now
+  }
+  bg_done_cv_.notify_all();
+}
+
+Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>& lock) {
+  MemTable* mem = imm_.front().mem;
+  // Once this memtable is in a table, every WAL before the next one is obsolete.
+  const uint64_t next_wal = imm_.size() > 1 ? imm_[1].wal_number : wal_number_;
+  Version* base = versions_->current();
+  base->Ref();
+  FileMetaData meta;
+  meta.number = versions_->NewFileNumber();
+  pending_outputs_.insert(meta.number);
+  lock.unlock();
+  std::unique_ptr<Iterator> iter(mem->NewIterator());
+  Status s = BuildTable(iter.get(), &meta);
+  iter.reset();
+  lock.lock();
+  VersionEdit edit;
+  if (s.ok() && meta.file_size > 0) {
+    int level =
+        base->PickLevelForMemTableOutput(meta.smallest.user_key(), meta.largest.user_key());
+    edit.AddFile(level, meta);
+    table_bytes_written_ += meta.file_size;
+  }
+  base->Unref();
+  if (s.ok()) {
+    edit.SetLogNumber(next_wal);
+    s = versions_->LogAndApply(&edit, &lock);
+  }
+  pending_outputs_.erase(meta.number);
+  if (s.ok()) {
+    imm_.pop_front();
+    mem->Unref();
+    InstallSuperVersion();
+    flushes_++;
+    RemoveObsoleteFiles();
+  }
+  return s;
+}
+
+void DBImpl::CompactionThread() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    while (!shutting_down_ &&
+           (!bg_error_.ok() || (manual_compaction_ == nullptr && !versions_->NeedsCompaction()))) {
+      work_cv_.wait(lock);
+    }
+    if (shutting_down_) break;
+    compaction_running_ = true;
+    Status s = BackgroundCompaction(lock);
+    compaction_running_ = false;
+    if (!s.ok() && !shutting_down_) RecordBackgroundError(s);
+    bg_done_cv_.notify_all();
+  }
+  if (manual_compaction_ != nullptr) {
+    manual_compaction_->status = Status::Aborted(dir_ + ": the engine is closing");
+    manual_compaction_->done = true;
+  }
+  bg_done_cv_.notify_all();
+}
+
+Status DBImpl::BackgroundCompaction(std::unique_lock<std::mutex>& lock) {
+  std::unique_ptr<Compaction> c;
+  ManualCompaction* m = manual_compaction_;
+  if (m != nullptr) {
+    c = versions_->CompactRange(m->level, m->begin ? &*m->begin : nullptr,
+                                m->end ? &*m->end : nullptr);
+    if (c == nullptr) {
+      m->done = true;
+    } else {
+      // Continue after the last input next time, so a large range goes step by step.
+      const auto& in = c->inputs(0);
+      m->begin = in.back()->largest;
+      if (m->end && icmp_.Compare(m->begin->Encode(), m->end->Encode()) >= 0) m->done = true;
+    }
+  } else {
+    c = versions_->PickCompaction();
+  }
+  if (c == nullptr) {
+    if (m != nullptr) manual_compaction_ = nullptr;
+    return Status::OK();
+  }
+
+  Status s;
+  if (m == nullptr && c->IsTrivialMove()) {
+    // Move the file down a level: only the MANIFEST changes.
+    FileMetaData* f = c->input(0, 0);
+    c->edit()->RemoveFile(c->level(), f->number);
+    c->edit()->AddFile(c->output_level(), *f);
+    s = versions_->LogAndApply(c->edit(), &lock);
+  } else {
+    s = DoCompactionWork(c.get(), lock);
+  }
+  c->ReleaseInputs();
+  if (s.ok()) {
+    compactions_++;
+    InstallSuperVersion();
+    RemoveObsoleteFiles();
+  }
+  if (m != nullptr) {
+    if (!s.ok()) {
+      m->status = s;
+      m->done = true;
+    }
+    if (m->done) manual_compaction_ = nullptr;
+  }
+  return s;
+}
+
+Status DBImpl::DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& lock) {
+  const SequenceNumber smallest_snapshot = SmallestSnapshot();
+  std::unique_ptr<Iterator> input(versions_->MakeInputIterator(c));
+  lock.unlock();
+
+  struct Output {
+    FileMetaData meta;
+    std::unique_ptr<WritableFile> file;
+    std::unique_ptr<TableBuilder> builder;
+  };
+  std::vector<FileMetaData> outputs;
+  std::unique_ptr<Output> out;
+  Status s;
+
+  auto finish_output = [&]() -> Status {
+    Status fs = out->builder->Finish();
+    out->meta.file_size = out->builder->FileSize();
+    out->meta.num_entries = out->builder->NumEntries();
+    if (fs.ok()) fs = out->file->Sync();
+    if (fs.ok()) fs = out->file->Close();
+    if (fs.ok()) fs = env_->SyncDir(dir_);
+    if (fs.ok()) {
+      std::shared_ptr<Table> table;
+      fs = table_cache_->FindTable(out->meta.number, out->meta.file_size, &table);
+    }
+    if (fs.ok()) {
+      table_bytes_written_ += out->meta.file_size;
+      outputs.push_back(out->meta);
+    }
+    out.reset();
+    return fs;
+  };
+
+  std::string current_user_key;
+  bool has_current_user_key = false;
+  SequenceNumber last_sequence_for_key = kMaxSequenceNumber;
+  for (input->SeekToFirst(); input->Valid() && !shutting_down_; input->Next()) {
+    const Slice key = input->key();
+    if (out && c->ShouldStopBefore(key)) {
+      s = finish_output();
+      if (!s.ok()) break;
+    }
+    ParsedInternalKey ikey;
+    if (!ParseInternalKey(key, &ikey)) {
+      s = Status::Corruption("compaction met an unparsable internal key in level " +
+                             std::to_string(c->level()) + " inputs");
+      break;
+    }
+    if (!has_current_user_key || ikey.user_key != Slice(current_user_key)) {
+      current_user_key.assign(ikey.user_key.data(), ikey.user_key.size());
+      has_current_user_key = true;
+      last_sequence_for_key = kMaxSequenceNumber;
+    }
+    bool drop = false;
+    if (last_sequence_for_key <= smallest_snapshot) {
+      drop = true;  // a newer entry of this key is visible to every reader
+    } else if (ikey.type == kTypeDeletion && ikey.sequence <= smallest_snapshot &&
+               c->IsBaseLevelForKey(ikey.user_key)) {
+      drop = true;  // nothing older remains below, so the tombstone has done its work
+    }
+    last_sequence_for_key = ikey.sequence;
+    if (drop) continue;
+
+    if (!out) {
+      out = std::make_unique<Output>();
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        out->meta.number = versions_->NewFileNumber();
+        pending_outputs_.insert(out->meta.number);
+      }
+      s = env_->NewWritableFile(TableFileName(dir_, out->meta.number), &out->file);
+      if (!s.ok()) {
+        out.reset();
+        break;
+      }
+      out->builder = std::make_unique<TableBuilder>(table_cache_->options(), out->file.get());
+      out->meta.smallest.DecodeFrom(key);
+    }
+    out->meta.largest.DecodeFrom(key);
+    out->builder->Add(key, input->value());
+    if (out->builder->FileSize() >= c->MaxOutputFileSize()) {
+      s = finish_output();
+      if (!s.ok()) break;
+    }
+  }
+  if (s.ok() && shutting_down_) s = Status::Aborted(dir_ + ": compaction stopped by Close");
+  if (s.ok()) s = input->status();
+  if (s.ok() && out) s = finish_output();
+  if (out) {
+    out->builder->Abandon();
+    out.reset();
+  }
+  input.reset();
+
+  lock.lock();
+  if (s.ok()) {
+    c->AddInputDeletions();
+    for (const FileMetaData& meta : outputs) c->edit()->AddFile(c->output_level(), meta);
+    s = versions_->LogAndApply(c->edit(), &lock);
+  }
+  for (const FileMetaData& meta : outputs) pending_outputs_.erase(meta.number);
+  if (!s.ok()) {
+    // Outputs not named by the MANIFEST are removed by the next RemoveObsoleteFiles.
+    for (const FileMetaData& meta : outputs) table_cache_->Evict(meta.number);
+  }
+  return s;
+}
+
+Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
+  STRATA_RETURN_IF_ERROR(Flush());
+  std::unique_lock<std::mutex> lock(mu_);
+  STRATA_RETURN_IF_ERROR(CheckOpen());
+  int max_level_with_files = 1;
+  {
+    Version* v = versions_->current();
+    for (int level = 1; level < kNumLevels; level++) {
+      if (v->OverlapInLevel(level, begin, end)) max_level_with_files = level;
+    }
+  }
+  for (int level = 0; level < max_level_with_files; level++) {
+    ManualCompaction manual;
+    manual.level = level;
+    if (begin != nullptr) manual.begin = InternalKey(*begin, kMaxSequenceNumber, kValueTypeForSeek);
+    if (end != nullptr) manual.end = InternalKey(*end, 0, static_cast<ValueType>(0));
+    while (!manual.done && bg_error_.ok() && !shutting_down_) {
+      if (manual_compaction_ == nullptr) {
+        manual_compaction_ = &manual;
+        work_cv_.notify_all();
+      }
+      bg_done_cv_.wait(lock);
+    }
+    if (manual_compaction_ == &manual) manual_compaction_ = nullptr;
+    if (!manual.status.ok()) return manual.status;
+    if (!bg_error_.ok()) return bg_error_;
+    if (shutting_down_) return Status::Aborted(dir_ + ": the engine is closing");
+  }
+  return Status::OK();
+}
+
+Status DBImpl::WaitForBackgroundWork() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (bg_error_.ok() && !shutting_down_ &&
+         (!imm_.empty() || flush_running_ || compaction_running_ ||
+          versions_->NeedsCompaction() || manual_compaction_ != nullptr)) {
+    work_cv_.notify_all();
+    bg_done_cv_.wait(lock);
+  }
+  return bg_error_;
+}
+
+}  // namespace strata::lsm

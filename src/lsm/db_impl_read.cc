@@ -1,0 +1,184 @@
+// DBImpl: reads, iterators, snapshots and statistics.
+#include <set>
+
+#include "lsm/db_impl.h"
+#include "lsm/db_iter.h"
+#include "lsm/merging_iterator.h"
+
+namespace strata::lsm {
+
+namespace {
+
+class SnapshotImpl final : public kv::Snapshot {
+ public:
+  explicit SnapshotImpl(SequenceNumber s) : sequence(s) {}
+  const SequenceNumber sequence;
+};
+
+SequenceNumber SnapshotSequence(const kv::ReadOptions& options, SequenceNumber latest) {
+  if (options.snapshot == nullptr) return latest;
+  return static_cast<const SnapshotImpl*>(options.snapshot.get())->sequence;
+}
+
+}  // namespace
+
+std::shared_ptr<const kv::Snapshot> DBImpl::GetSnapshot() {
+  std::shared_ptr<SnapshotRegistry> registry = snapshots_;
+  std::lock_guard<std::mutex> g(registry->mu);
+  // Taken under the registry lock so a compaction reading the oldest snapshot cannot miss it.
+  const SequenceNumber seq = versions_->LastSequence();
+  auto pos = registry->sequences.insert(seq);
+  return std::shared_ptr<const kv::Snapshot>(
+      new SnapshotImpl(seq), [registry, pos](const kv::Snapshot* s) {
+        {
+          std::lock_guard<std::mutex> g(registry->mu);
+          registry->sequences.erase(pos);
+        }
+        delete s;
+      });
+}
+
+SequenceNumber DBImpl::SmallestSnapshot() {
+  const SequenceNumber latest = versions_->LastSequence();
+  std::lock_guard<std::mutex> g(snapshots_->mu);
+  if (snapshots_->sequences.empty()) return latest;
+  return *snapshots_->sequences.begin();
+}
+
+Status DBImpl::Get(const kv::ReadOptions& options, const Slice& key, std::string* value) {
+  SuperVersion* sv;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    STRATA_RETURN_IF_ERROR(CheckOpen());
+    sv = super_version_;
+    sv->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  const SequenceNumber seq = SnapshotSequence(options, versions_->LastSequence());
+  LookupKey lkey(key, seq);
+  Status s;
+  bool done = sv->mem->Get(lkey, value, &s);
+  for (size_t i = 0; !done && i < sv->imm.size(); i++) done = sv->imm[i]->Get(lkey, value, &s);
+  if (!done) s = sv->version->Get(options.fill_cache, lkey, value);
+  ReleaseSuperVersion(sv);
+  return s;
+}
+
+std::unique_ptr<Iterator> DBImpl::NewIterator(const kv::ReadOptions& options) {
+  SuperVersion* sv;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    Status s = CheckOpen();
+    if (!s.ok()) return std::unique_ptr<Iterator>(NewEmptyIterator(s));
+    sv = super_version_;
+    sv->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  const SequenceNumber seq = SnapshotSequence(options, versions_->LastSequence());
+  std::vector<Iterator*> children;
+  children.push_back(sv->mem->NewIterator());
+  for (MemTable* m : sv->imm) children.push_back(m->NewIterator());
+  sv->version->AddIterators(options.fill_cache, &children);
+  Iterator* internal = NewMergingIterator(&icmp_, std::move(children));
+  // The snapshot is held by the iterator so its sequence stays protected from compaction.
+  auto snapshot = options.snapshot;
+  return std::unique_ptr<Iterator>(
+      NewDBIterator(icmp_.user_comparator(), internal, seq, options.lower_bound,
+                    options.upper_bound, [this, sv, snapshot]() { ReleaseSuperVersion(sv); }));
+}
+
+uint64_t DBImpl::ApproximateSize(const Slice& begin, const Slice& end) {
+  SuperVersion* sv;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (!CheckOpen().ok()) return 0;
+    sv = super_version_;
+    sv->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  InternalKey k1(begin, kMaxSequenceNumber, kValueTypeForSeek);
+  InternalKey k2(end, kMaxSequenceNumber, kValueTypeForSeek);
+  uint64_t total = 0;
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const FileMetaData* f : sv->version->files(level)) {
+      if (icmp_.Compare(f->largest.Encode(), k1.Encode()) < 0) continue;
+      if (icmp_.Compare(f->smallest.Encode(), k2.Encode()) >= 0) continue;
+      std::shared_ptr<Table> table;
+      if (!table_cache_->FindTable(f->number, f->file_size, &table).ok()) continue;
+      uint64_t a = table->ApproximateOffsetOf(k1.Encode());
+      uint64_t b = table->ApproximateOffsetOf(k2.Encode());
+      if (b > a) total += b - a;
+    }
+  }
+  ReleaseSuperVersion(sv);
+  return total;
+}
+
+int DBImpl::NumFilesAtLevel(int level) {
+  std::lock_guard<std::mutex> g(mu_);
+  if (!versions_) return 0;
+  return versions_->current()->NumFiles(level);
+}
+
+kv::Stats DBImpl::GetStats() {
+  kv::Stats st;
+  std::lock_guard<std::mutex> g(mu_);
+  if (!CheckOpen().ok()) return st;
+  st.user_bytes_written = user_bytes_written_.load();
+  st.engine_bytes_written = wal_bytes_written_.load() + (wal_ ? wal_->BytesWritten() : 0) +
+                            table_bytes_written_.load() + versions_->ManifestBytesWritten();
+  st.write_amplification = st.user_bytes_written == 0
+                               ? 0
+                               : static_cast<double>(st.engine_bytes_written) /
+                                     static_cast<double>(st.user_bytes_written);
+  const Version* v = versions_->current();
+  for (int level = 0; level < kNumLevels; level++) {
+    kv::LevelStats ls;
+    ls.level = level;
+    ls.files = v->NumFiles(level);
+    ls.bytes = v->NumLevelBytes(level);
+    st.disk_bytes += ls.bytes;
+    st.levels.push_back(ls);
+  }
+  st.memtable_bytes = mem_->ApproximateMemoryUsage();
+  for (const auto& imm : imm_) st.memtable_bytes += imm.mem->ApproximateMemoryUsage();
+  st.block_cache_hits = block_cache_->hits();
+  st.block_cache_misses = block_cache_->misses();
+  const uint64_t lookups = st.block_cache_hits + st.block_cache_misses;
+  st.block_cache_hit_rate = lookups == 0 ? 0 : static_cast<double>(st.block_cache_hits) / lookups;
+  st.pending_compaction_bytes = versions_->PendingCompactionBytes();
+  st.write_stall_micros = stall_micros_.load();
+  return st;
+}
+
+std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
+  constexpr std::string_view kFilesAtLevel = "strata.num-files-at-level";
+  if (name.substr(0, kFilesAtLevel.size()) == kFilesAtLevel) {
+    int level = std::atoi(std::string(name.substr(kFilesAtLevel.size())).c_str());
+    if (level < 0 || level >= kNumLevels) return std::nullopt;
+    return std::to_string(NumFilesAtLevel(level));
+  }
+  if (name == "strata.levels") {
+    std::lock_guard<std::mutex> g(mu_);
+    if (!versions_) return std::nullopt;
+    return versions_->current()->DebugString();
+  }
+  if (name == "strata.stats") {
+    kv::Stats st = GetStats();
+    std::string r = "level  files  bytes\n";
+    for (const auto& l : st.levels) {
+      r += std::to_string(l.level) + "  " + std::to_string(l.files) + "  " +
+           std::to_string(l.bytes) + "\n";
+    }
+    r += "user bytes written: " + std::to_string(st.user_bytes_written) + "\n";
+    r += "engine bytes written: " + std::to_string(st.engine_bytes_written) + "\n";
+    r += "write amplification: " + std::to_string(st.write_amplification) + "\n";
+    r += "memtable bytes: " + std::to_string(st.memtable_bytes) + "\n";
+    r += "block cache hit rate: " + std::to_string(st.block_cache_hit_rate) + "\n";
+    r += "pending compaction bytes: " + std::to_string(st.pending_compaction_bytes) + "\n";
+    r += "write stall micros: " + std::to_string(st.write_stall_micros) + "\n";
+    r += "flushes: " + std::to_string(flushes_.load()) +
+         ", compactions: " + std::to_string(compactions_.load()) + "\n";
+    return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace strata::lsm

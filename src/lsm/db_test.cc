@@ -1,0 +1,167 @@
+// Engine-level tests of Strata's LSM: flushes, compactions, recovery, snapshots across them.
+// Behaviour shared with other backends is in tests/conformance.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "base/random.h"
+#include "env/env.h"
+#include "lsm/db.h"
+#include "lsm/db_impl.h"
+
+namespace strata::lsm {
+namespace {
+
+class DBTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    env_ = NewMemEnv();
+    options_.env = env_.get();
+    options_.create_if_missing = true;
+    options_.write_buffer_size = 64 << 10;  // small: many flushes
+    options_.target_file_size = 64 << 10;
+    options_.max_bytes_for_level_base = 256 << 10;
+    options_.block_cache_size = 1 << 20;
+    Reopen();
+  }
+  void Reopen() {
+    db_.reset();
+    auto r = OpenDB(dir_, options_);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    db_ = std::move(r.value());
+  }
+  DBImpl* impl() { return static_cast<DBImpl*>(db_.get()); }
+  std::string Get(const std::string& k, std::shared_ptr<const kv::Snapshot> snap = nullptr) {
+    kv::ReadOptions ro;
+    ro.snapshot = snap;
+    std::string v;
+    Status s = db_->Get(ro, k, &v);
+    if (s.IsNotFound()) return "NOT_FOUND";
+    if (!s.ok()) return s.ToString();
+    return v;
+  }
+  static std::string Key(int i) {
+    char buf[32];
+    snprintf(buf, sizeof(buf), "key%08d", i);
+    return buf;
+  }
+
+  std::unique_ptr<Env> env_;
+  kv::Options options_;
+  std::string dir_ = "/db";
+  std::unique_ptr<kv::Engine> db_;
+};
+
+TEST_F(DBTest, PutGetDeleteAcrossFlushAndReopen) {
+  ASSERT_TRUE(db_->Put("a", "1").ok());
+  ASSERT_TRUE(db_->Put("b", "2").ok());
+  ASSERT_TRUE(db_->Delete("a").ok());
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+  EXPECT_EQ(Get("b"), "2");
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(Get("b"), "2");
+  Reopen();
+  EXPECT_EQ(Get("a"), "NOT_FOUND");
+  EXPECT_EQ(Get("b"), "2");
+  ASSERT_TRUE(db_->Put("c", "3").ok());
+  Reopen();  // recovered from the WAL
+  EXPECT_EQ(Get("c"), "3");
+}
+
+TEST_F(DBTest, ManyWritesFlushAndCompactAgainstModel) {
+  std::map<std::string, std::string> model;
+  Random rnd(301);
+  for (int i = 0; i < 20000; i++) {
+    std::string k = Key(static_cast<int>(rnd.Uniform(5000)));
+    if (rnd.OneIn(5)) {
+      ASSERT_TRUE(db_->Delete(k).ok());
+      model.erase(k);
+    } else {
+      std::string v = "v" + std::to_string(i) + std::string(rnd.Uniform(100), 'x');
+      ASSERT_TRUE(db_->Put(k, v).ok());
+      model[k] = v;
+    }
+  }
+  ASSERT_TRUE(impl()->WaitForBackgroundWork().ok());
+  int files = 0;
+  for (int l = 0; l < 7; l++) files += impl()->NumFilesAtLevel(l);
+  EXPECT_GT(files, 1);
+  for (int i = 0; i < 5000; i++) {
+    auto it = model.find(Key(i));
+    EXPECT_EQ(Get(Key(i)), it == model.end() ? "NOT_FOUND" : it->second) << Key(i);
+  }
+  // Full scans both ways.
+  auto iter = db_->NewIterator(kv::ReadOptions());
+  auto m = model.begin();
+  for (iter->SeekToFirst(); iter->Valid(); iter->Next(), ++m) {
+    ASSERT_NE(m, model.end());
+    ASSERT_EQ(iter->key().ToString(), m->first);
+    ASSERT_EQ(iter->value().ToString(), m->second);
+  }
+  EXPECT_EQ(m, model.end());
+  ASSERT_TRUE(iter->status().ok());
+  auto rm = model.rbegin();
+  for (iter->SeekToLast(); iter->Valid(); iter->Prev(), ++rm) {
+    ASSERT_NE(rm, model.rend());
+    ASSERT_EQ(iter->key().ToString(), rm->first);
+  }
+  EXPECT_EQ(rm, model.rend());
+  iter.reset();
+
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  Reopen();
+  for (int i = 0; i < 5000; i++) {
+    auto it = model.find(Key(i));
+    EXPECT_EQ(Get(Key(i)), it == model.end() ? "NOT_FOUND" : it->second) << Key(i);
+  }
+}
+
+TEST_F(DBTest, SnapshotSurvivesCompaction) {
+  for (int i = 0; i < 2000; i++) ASSERT_TRUE(db_->Put(Key(i), "old" + std::to_string(i)).ok());
+  auto snap = db_->GetSnapshot();
+  for (int i = 0; i < 2000; i++) {
+    if (i % 2) {
+      ASSERT_TRUE(db_->Delete(Key(i)).ok());
+    } else {
+      ASSERT_TRUE(db_->Put(Key(i), "new" + std::to_string(i)).ok());
+    }
+  }
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  for (int i = 0; i < 2000; i += 7) {
+    EXPECT_EQ(Get(Key(i), snap), "old" + std::to_string(i));
+    EXPECT_EQ(Get(Key(i)), i % 2 ? "NOT_FOUND" : "new" + std::to_string(i));
+  }
+  snap.reset();
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_EQ(Get(Key(1)), "NOT_FOUND");
+  EXPECT_EQ(Get(Key(2)), "new2");
+}
+
+TEST_F(DBTest, StatsReportWriteAmplification) {
+  for (int i = 0; i < 5000; i++) ASSERT_TRUE(db_->Put(Key(i), std::string(100, 'v')).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  kv::Stats st = db_->GetStats();
+  EXPECT_GE(st.user_bytes_written, 5000u * 111);
+  EXPECT_GT(st.engine_bytes_written, 0u);
+  EXPECT_GT(st.write_amplification, 0.5);
+  EXPECT_EQ(st.levels.size(), 7u);
+  EXPECT_TRUE(db_->GetProperty("strata.stats").has_value());
+}
+
+TEST_F(DBTest, MissingDirectoryWithoutCreateIfMissing) {
+  kv::Options o = options_;
+  o.create_if_missing = false;
+  auto r = OpenDB("/nowhere", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsInvalidArgument()) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("/nowhere"), std::string::npos);
+}
+
+TEST_F(DBTest, SecondOpenIsBusy) {
+  auto r = OpenDB(dir_, options_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsBusy()) << r.status().ToString();
+}
+
+}  // namespace
+}  // namespace strata::lsm

@@ -1,0 +1,95 @@
+#include "lsm/memtable.h"
+
+#include <algorithm>
+
+namespace strata::lsm {
+namespace {
+
+// Entries are: varint32 internal_key_len | internal key | varint32 value_len | value.
+Slice GetLengthPrefixed(const char* data) {
+  uint32_t len;
+  const char* p = GetVarint32Ptr(data, data + 5, &len);
+  return Slice(p, len);
+}
+
+}  // namespace
+
+MemTable::MemTable(const InternalKeyComparator& cmp, size_t write_buffer_size)
+    : comparator_(cmp),
+      arena_(std::clamp<size_t>(write_buffer_size / 32, 4 << 10, 1 << 20)),
+      table_(comparator_, &arena_) {}
+
+int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
+  return comparator.Compare(GetLengthPrefixed(a), GetLengthPrefixed(b));
+}
+
+class MemTableIterator final : public Iterator {
+ public:
+  explicit MemTableIterator(MemTable::Table* table) : iter_(table) {}
+  bool Valid() const override { return iter_.Valid(); }
+  void Seek(const Slice& k) override {
+    tmp_.clear();
+    PutVarint32(&tmp_, static_cast<uint32_t>(k.size()));
+    tmp_.append(k.data(), k.size());
+    iter_.Seek(tmp_.data());
+  }
+  void SeekToFirst() override { iter_.SeekToFirst(); }
+  void SeekToLast() override { iter_.SeekToLast(); }
+  void Next() override { iter_.Next(); }
+  void Prev() override { iter_.Prev(); }
+  Slice key() const override { return GetLengthPrefixed(iter_.key()); }
+  Slice value() const override {
+    Slice k = GetLengthPrefixed(iter_.key());
+    return GetLengthPrefixed(k.data() + k.size());
+  }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  MemTable::Table::Iterator iter_;
+  std::string tmp_;
+};
+
+Iterator* MemTable::NewIterator() { return new MemTableIterator(&table_); }
+
+void MemTable::Add(SequenceNumber s, ValueType type, const Slice& key, const Slice& value) {
+  const size_t key_size = key.size();
+  const size_t internal_key_size = key_size + 8;
+  const size_t encoded_len = VarintLength(internal_key_size) + internal_key_size +
+                             VarintLength(value.size()) + value.size();
+  char* buf = arena_.Allocate(encoded_len);
+  char* p = EncodeVarint32(buf, static_cast<uint32_t>(internal_key_size));
+  memcpy(p, key.data(), key_size);
+  p += key_size;
+  EncodeFixed64(p, PackSequenceAndType(s, type));
+  p += 8;
+  p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
+  memcpy(p, value.data(), value.size());
+  table_.Insert(buf);
+  num_entries_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) {
+  Table::Iterator iter(&table_);
+  iter.Seek(key.memtable_key().data());
+  if (!iter.Valid()) return false;
+  const char* entry = iter.key();
+  uint32_t key_length;
+  const char* key_ptr = GetVarint32Ptr(entry, entry + 5, &key_length);
+  Slice found_user_key(key_ptr, key_length - 8);
+  if (found_user_key != key.user_key()) return false;
+  const uint64_t tag = DecodeFixed64(key_ptr + key_length - 8);
+  switch (static_cast<ValueType>(tag & 0xff)) {
+    case kTypeValue: {
+      Slice v = GetLengthPrefixed(key_ptr + key_length);
+      value->assign(v.data(), v.size());
+      *s = Status::OK();
+      return true;
+    }
+    case kTypeDeletion:
+      *s = Status::NotFound();
+      return true;
+  }
+  return false;
+}
+
+}  // namespace strata::lsm

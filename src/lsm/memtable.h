@@ -1,0 +1,58 @@
+// MemTable: the newest writes, ordered in a skiplist over an arena. Reference counted because
+// readers (iterators, Get) keep it alive while the engine switches to a new one.
+// Thread safety: Add by one writer at a time; Get and iterators concurrently with Add.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "base/arena.h"
+#include "lsm/dbformat.h"
+#include "lsm/skiplist.h"
+#include "strata/iterator.h"
+
+namespace strata::lsm {
+
+class MemTable {
+ public:
+  // `write_buffer_size` sizes the arena's blocks so that a small buffer still holds many entries.
+  MemTable(const InternalKeyComparator& cmp, size_t write_buffer_size);
+  MemTable(const MemTable&) = delete;
+  MemTable& operator=(const MemTable&) = delete;
+
+  void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
+  uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
+
+  // An iterator over internal keys; the memtable must outlive it (hold a Ref).
+  Iterator* NewIterator();
+
+  void Add(SequenceNumber seq, ValueType type, const Slice& key, const Slice& value);
+
+  // True when the memtable holds the newest entry for key at or below the lookup sequence:
+  // then *s is OK with *value set, or NotFound for a deletion.
+  bool Get(const LookupKey& key, std::string* value, Status* s);
+
+ private:
+  ~MemTable() = default;
+
+  struct KeyComparator {
+    const InternalKeyComparator comparator;
+    explicit KeyComparator(const InternalKeyComparator& c) : comparator(c) {}
+    int operator()(const char* a, const char* b) const;
+  };
+  using Table = SkipList<const char*, KeyComparator>;
+  friend class MemTableIterator;
+
+  KeyComparator comparator_;
+  std::atomic<int> refs_{0};
+  std::atomic<uint64_t> num_entries_{0};
+  Arena arena_;
+  Table table_;
+};
+
+}  // namespace strata::lsm

@@ -1,0 +1,251 @@
+#include "lsm/table.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "base/coding.h"
+#include "lsm/block.h"
+#include "lsm/bloom.h"
+#include "lsm/format.h"
+#include "lsm/two_level_iterator.h"
+
+namespace strata::lsm {
+
+struct Table::Rep {
+  ~Rep() { free(filter_data); }
+
+  TableOptions options;
+  std::unique_ptr<RandomAccessFile> file;
+  std::string file_name;
+  uint64_t cache_id = 0;
+  Footer footer;
+  uint64_t data_end = 0;  // data blocks lie in [0, data_end)
+  std::unique_ptr<Block> index_block;
+  // The filter, copied to 64-byte-aligned memory so each probe line is one cache line.
+  char* filter_data = nullptr;
+  size_t filter_size = 0;
+  TableProperties props;
+};
+
+namespace {
+
+std::string Where(const std::string& file_name, uint64_t offset) {
+  return file_name + " at offset " + std::to_string(offset);
+}
+
+// A block must lie wholly in [0, limit), trailer included.
+Status CheckHandle(const std::string& file_name, const char* what, const BlockHandle& h,
+                   uint64_t limit) {
+  if (h.offset() > limit || h.size() > limit - h.offset() ||
+      h.size() + kBlockTrailerSize > limit - h.offset()) {
+    return Status::Corruption(file_name + ": " + what + " block handle (offset " +
+                              std::to_string(h.offset()) + ", size " + std::to_string(h.size()) +
+                              ") points outside the file");
+  }
+  return Status::OK();
+}
+
+Status ParseProperties(const std::string& file_name, uint64_t offset, const Block& block,
+                       TableProperties* props) {
+  const BlockIterOptions iter_options{.file_name = &file_name, .block_offset = offset};
+  std::unique_ptr<Iterator> it(block.NewIterator(BytewiseComparator(), iter_options));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const Slice name = it->key();
+    if (name == Slice("strata.comparator")) {
+      props->comparator_name = it->value().ToString();
+      continue;
+    }
+    uint64_t* field = nullptr;
+    if (name == Slice("strata.num_entries")) field = &props->num_entries;
+    if (name == Slice("strata.num_data_blocks")) field = &props->num_data_blocks;
+    if (name == Slice("strata.raw_key_bytes")) field = &props->raw_key_bytes;
+    if (name == Slice("strata.raw_value_bytes")) field = &props->raw_value_bytes;
+    if (name == Slice("strata.data_bytes")) field = &props->data_bytes;
+    if (name == Slice("strata.filter_bytes")) field = &props->filter_bytes;
+    if (name == Slice("strata.index_bytes")) field = &props->index_bytes;
+    if (field == nullptr) continue;  // a property from a newer writer
+    Slice v = it->value();
+    if (!GetVarint64(&v, field) || !v.empty()) {
+      return Status::Corruption("bad table property " + name.ToString() + " in " +
+                                Where(file_name, offset));
+    }
+  }
+  return it->status();
+}
+
+void DeleteBlock(void* block, void*) { delete static_cast<Block*>(block); }
+void DeleteCachedBlock(const Slice&, void* block) { delete static_cast<Block*>(block); }
+void ReleaseCacheHandle(void* cache, void* handle) {
+  static_cast<Cache*>(cache)->Release(static_cast<Cache::Handle*>(handle));
+}
+
+}  // namespace
+
+Table::Table(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+Table::~Table() = default;
+
+Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
+                   uint64_t file_size, const std::string& file_name,
+                   std::unique_ptr<Table>* table) {
+  table->reset();
+  if (file_size < Footer::kEncodedLength) {
+    return Status::Corruption(file_name + ": file too short to be a table (" +
+                              std::to_string(file_size) + " bytes)");
+  }
+  auto rep = std::make_unique<Rep>();
+  rep->options = options;
+  if (rep->options.comparator == nullptr) rep->options.comparator = BytewiseComparator();
+  rep->file_name = file_name;
+
+  const uint64_t footer_offset = file_size - Footer::kEncodedLength;
+  char footer_space[Footer::kEncodedLength];
+  Slice footer_input;
+  Status s = file->Read(footer_offset, Footer::kEncodedLength, &footer_input, footer_space);
+  if (!s.ok()) return s.WithContext(Where(file_name, footer_offset));
+  if (footer_input.size() != Footer::kEncodedLength) {
+    return Status::Corruption("truncated footer read in " + Where(file_name, footer_offset));
+  }
+  s = rep->footer.DecodeFrom(footer_input);
+  if (!s.ok()) return s.WithContext(Where(file_name, footer_offset));
+  const Footer& footer = rep->footer;
+  STRATA_RETURN_IF_ERROR(CheckHandle(file_name, "index", footer.index_handle, footer_offset));
+  STRATA_RETURN_IF_ERROR(
+      CheckHandle(file_name, "properties", footer.properties_handle, footer_offset));
+  if (footer.filter_handle.size() > 0) {
+    STRATA_RETURN_IF_ERROR(CheckHandle(file_name, "filter", footer.filter_handle, footer_offset));
+  }
+  rep->data_end = footer.filter_handle.size() > 0 ? footer.filter_handle.offset()
+                                                  : footer.index_handle.offset();
+
+  // Index: kept for the Table's life.
+  BlockContents contents;
+  STRATA_RETURN_IF_ERROR(ReadBlock(file.get(), file_name, footer.index_handle, &contents));
+  rep->index_block = std::make_unique<Block>(contents);
+  if (!rep->index_block->ok()) {
+    return Status::Corruption("malformed index block in " +
+                              Where(file_name, footer.index_handle.offset()));
+  }
+
+  // Properties: parsed, then dropped.
+  STRATA_RETURN_IF_ERROR(ReadBlock(file.get(), file_name, footer.properties_handle, &contents));
+  {
+    Block props_block(contents);
+    STRATA_RETURN_IF_ERROR(
+        ParseProperties(file_name, footer.properties_handle.offset(), props_block, &rep->props));
+  }
+  if (rep->props.comparator_name != rep->options.comparator->Name()) {
+    return Status::InvalidArgument(file_name + ": table was written with comparator '" +
+                                   rep->props.comparator_name + "', opened with '" +
+                                   rep->options.comparator->Name() + "'");
+  }
+
+  // Filter: copied to aligned memory and kept.
+  if (footer.filter_handle.size() > 0) {
+    STRATA_RETURN_IF_ERROR(ReadBlock(file.get(), file_name, footer.filter_handle, &contents));
+    rep->filter_size = contents.data.size();
+    rep->filter_data = static_cast<char*>(std::aligned_alloc(64, (rep->filter_size + 63) & ~63ull));
+    memcpy(rep->filter_data, contents.data.data(), rep->filter_size);
+    if (contents.heap_allocated) delete[] contents.data.data();
+  }
+
+  if (rep->options.block_cache != nullptr) rep->cache_id = rep->options.block_cache->NewId();
+  rep->file = std::move(file);
+  table->reset(new Table(std::move(rep)));
+  return Status::OK();
+}
+
+Iterator* Table::BlockReader(const Slice& index_value, bool fill_cache) const {
+  const Rep* r = rep_.get();
+  BlockHandle handle;
+  Slice input = index_value;
+  Status s = handle.DecodeFrom(&input);
+  if (s.ok()) s = CheckHandle(r->file_name, "data", handle, r->data_end);
+  if (!s.ok()) {
+    return NewEmptyIterator(Status::Corruption(r->file_name + ": bad index entry: " + s.message()));
+  }
+
+  Cache* cache = r->options.block_cache;
+  Block* block = nullptr;
+  Cache::Handle* cache_handle = nullptr;
+  char cache_key[16];
+  if (cache != nullptr) {
+    EncodeFixed64(cache_key, r->cache_id);
+    EncodeFixed64(cache_key + 8, handle.offset());
+    cache_handle = cache->Lookup(Slice(cache_key, sizeof(cache_key)));
+    if (cache_handle != nullptr) block = static_cast<Block*>(cache->Value(cache_handle));
+  }
+  if (block == nullptr) {
+    BlockContents contents;
+    s = ReadBlock(r->file.get(), r->file_name, handle, &contents);
+    if (!s.ok()) return NewEmptyIterator(s);
+    block = new Block(contents);
+    if (!block->ok()) {
+      delete block;
+      return NewEmptyIterator(
+          Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset())));
+    }
+    if (cache != nullptr && contents.cachable && fill_cache) {
+      cache_handle = cache->Insert(Slice(cache_key, sizeof(cache_key)), block, block->size(),
+                                   &DeleteCachedBlock);
+    }
+  }
+
+  BlockIterOptions iter_options{.file_name = &r->file_name, .block_offset = handle.offset()};
+  if (cache_handle != nullptr) {
+    iter_options.cleanup = &ReleaseCacheHandle;
+    iter_options.cleanup_arg1 = cache;
+    iter_options.cleanup_arg2 = cache_handle;
+  } else {
+    iter_options.cleanup = &DeleteBlock;
+    iter_options.cleanup_arg1 = block;
+  }
+  return block->NewIterator(r->options.comparator, iter_options);
+}
+
+Iterator* Table::NewIndexIterator() const {
+  const BlockIterOptions iter_options{.file_name = &rep_->file_name,
+                                      .block_offset = rep_->footer.index_handle.offset()};
+  return rep_->index_block->NewIterator(rep_->options.comparator, iter_options);
+}
+
+Iterator* Table::NewIterator(bool fill_cache) const {
+  return NewTwoLevelIterator(NewIndexIterator(), [this, fill_cache](const Slice& index_value) {
+    return BlockReader(index_value, fill_cache);
+  });
+}
+
+bool Table::KeyMayMatch(const Slice& key) const {
+  if (rep_->filter_data == nullptr) return true;
+  return BloomFilterMayMatch(Slice(rep_->filter_data, rep_->filter_size),
+                             FilterKey(rep_->options, key));
+}
+
+Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
+                          void (*handle_result)(void* arg, const Slice& k, const Slice& v)) const {
+  if (!KeyMayMatch(key)) return Status::OK();
+  std::unique_ptr<Iterator> index_iter(NewIndexIterator());
+  index_iter->Seek(key);
+  if (!index_iter->Valid()) return index_iter->status();
+  std::unique_ptr<Iterator> block_iter(BlockReader(index_iter->value(), fill_cache));
+  block_iter->Seek(key);
+  if (block_iter->Valid()) handle_result(arg, block_iter->key(), block_iter->value());
+  return block_iter->status();
+}
+
+uint64_t Table::ApproximateOffsetOf(const Slice& key) const {
+  std::unique_ptr<Iterator> index_iter(NewIndexIterator());
+  index_iter->Seek(key);
+  if (index_iter->Valid()) {
+    BlockHandle handle;
+    Slice input = index_iter->value();
+    if (handle.DecodeFrom(&input).ok()) return handle.offset();
+  }
+  // Past the last key (or an unreadable index entry): the end of the data.
+  return rep_->data_end;
+}
+
+uint64_t Table::NumEntries() const { return rep_->props.num_entries; }
+const TableProperties& Table::properties() const { return rep_->props; }
+const std::string& Table::file_name() const { return rep_->file_name; }
+
+}  // namespace strata::lsm

@@ -1,0 +1,73 @@
+// Table: an open, immutable sorted table (SSTable) file.
+//
+// The index block, the filter and the properties stay in memory for the Table's life; data
+// blocks are read on demand, through options.block_cache when one is set (key: fixed64 cache id
+// from NewId() at Open | fixed64 block offset; value: Block*; charge: the block's bytes).
+// Corruption anywhere (footer, index, filter, properties, data) is reported as a Corruption
+// status naming the file and offset, never returned as data.
+// Thread safety: a Table is immutable after Open; its methods may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "env/env.h"
+#include "lsm/table_builder.h"
+#include "strata/iterator.h"
+#include "strata/slice.h"
+#include "strata/status.h"
+
+namespace strata::lsm {
+
+class Block;
+
+class Table {
+ public:
+  // Reads the footer, index, filter and properties of the table in `file` (file_size bytes).
+  // Corruption when any of them is damaged; InvalidArgument when the table was written with a
+  // comparator whose Name() differs from options.comparator's. options.comparator and
+  // options.block_cache are borrowed and must outlive the Table.
+  static Status Open(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
+                     uint64_t file_size, const std::string& file_name,
+                     std::unique_ptr<Table>* table);
+
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+  ~Table();
+
+  // A new iterator over the table's entries (the caller deletes it; it must not outlive the
+  // Table). The data block under the iterator is pinned (by a cache handle or owned) until the
+  // iterator moves to another block or is deleted. fill_cache: whether blocks read from the file
+  // are added to the block cache (false for one-off scans such as compactions).
+  Iterator* NewIterator(bool fill_cache = true) const;
+
+  // Looks up `key` (an internal key when filter_user_keys): when the filter rules it out,
+  // returns OK without calling handle_result. Otherwise seeks the index and the data block it
+  // names, and calls handle_result(arg, k, v) for the first entry k >= key in that block, if
+  // any (the bytes are valid only during the call). Errors come back as the return value.
+  Status InternalGet(const Slice& key, bool fill_cache, void* arg,
+                     void (*handle_result)(void* arg, const Slice& k, const Slice& v)) const;
+
+  // False when the filter proves no entry has the filter key of `key`.
+  bool KeyMayMatch(const Slice& key) const;
+
+  // The approximate file offset where the data for `key` begins (or would begin).
+  uint64_t ApproximateOffsetOf(const Slice& key) const;
+
+  uint64_t NumEntries() const;
+  const TableProperties& properties() const;
+  const std::string& file_name() const;
+
+ private:
+  struct Rep;
+  explicit Table(std::unique_ptr<Rep> rep);
+
+  // An iterator over the data block named by an index value (a BlockHandle).
+  Iterator* BlockReader(const Slice& index_value, bool fill_cache) const;
+  Iterator* NewIndexIterator() const;
+
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace strata::lsm

@@ -1,0 +1,92 @@
+#include "lsm/table_cache.h"
+
+#include "lsm/filename.h"
+
+namespace strata::lsm {
+namespace {
+
+// Keeps the table alive for as long as an iterator over it exists.
+class TableIterator final : public Iterator {
+ public:
+  TableIterator(std::shared_ptr<Table> table, Iterator* iter)
+      : table_(std::move(table)), iter_(iter) {}
+  bool Valid() const override { return iter_->Valid(); }
+  void SeekToFirst() override { iter_->SeekToFirst(); }
+  void SeekToLast() override { iter_->SeekToLast(); }
+  void Seek(const Slice& target) override { iter_->Seek(target); }
+  void Next() override { iter_->Next(); }
+  void Prev() override { iter_->Prev(); }
+  Slice key() const override { return iter_->key(); }
+  Slice value() const override { return iter_->value(); }
+  Status status() const override { return iter_->status(); }
+
+ private:
+  std::shared_ptr<Table> table_;  // declared first: destroyed after the iterator
+  std::unique_ptr<Iterator> iter_;
+};
+
+}  // namespace
+
+TableCache::TableCache(std::string dir, Env* env, const TableOptions& options, size_t capacity)
+    : dir_(std::move(dir)), env_(env), options_(options), capacity_(capacity < 8 ? 8 : capacity) {}
+
+Status TableCache::FindTable(uint64_t number, uint64_t file_size,
+                             std::shared_ptr<Table>* table) {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    auto it = tables_.find(number);
+    if (it != tables_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second.lru_pos);
+      *table = it->second.table;
+      return Status::OK();
+    }
+  }
+  // Open outside the lock: reading the footer, index and filter is I/O.
+  std::string name = TableFileName(dir_, number);
+  std::unique_ptr<RandomAccessFile> file;
+  STRATA_RETURN_IF_ERROR(env_->NewRandomAccessFile(name, &file));
+  std::unique_ptr<Table> opened;
+  STRATA_RETURN_IF_ERROR(Table::Open(options_, std::move(file), file_size, name, &opened));
+  std::shared_ptr<Table> shared(std::move(opened));
+
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = tables_.find(number);
+  if (it != tables_.end()) {  // another thread opened it meanwhile
+    *table = it->second.table;
+    return Status::OK();
+  }
+  lru_.push_front(number);
+  tables_[number] = Entry{shared, lru_.begin()};
+  while (tables_.size() > capacity_) {
+    tables_.erase(lru_.back());
+    lru_.pop_back();
+  }
+  *table = std::move(shared);
+  return Status::OK();
+}
+
+Iterator* TableCache::NewIterator(bool fill_cache, uint64_t number, uint64_t file_size) {
+  std::shared_ptr<Table> table;
+  Status s = FindTable(number, file_size, &table);
+  if (!s.ok()) return NewEmptyIterator(s);
+  Iterator* iter = table->NewIterator(fill_cache);
+  return new TableIterator(std::move(table), iter);
+}
+
+Status TableCache::Get(bool fill_cache, uint64_t number, uint64_t file_size,
+                       const Slice& internal_key, void* arg,
+                       void (*handle_result)(void*, const Slice&, const Slice&)) {
+  std::shared_ptr<Table> table;
+  STRATA_RETURN_IF_ERROR(FindTable(number, file_size, &table));
+  return table->InternalGet(internal_key, fill_cache, arg, handle_result);
+}
+
+void TableCache::Evict(uint64_t number) {
+  std::lock_guard<std::mutex> g(mu_);
+  auto it = tables_.find(number);
+  if (it == tables_.end()) return;
+  lru_.erase(it->second.lru_pos);
+  tables_.erase(it);
+}
+
+}  // namespace strata::lsm

@@ -1,0 +1,53 @@
+// TableCache: open tables by file number, at most `capacity` at a time (max_open_files).
+// Thread safety: thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "env/env.h"
+#include "lsm/table.h"
+#include "strata/iterator.h"
+
+namespace strata::lsm {
+
+class TableCache {
+ public:
+  TableCache(std::string dir, Env* env, const TableOptions& options, size_t capacity);
+
+  // The table for file `number`, opened if needed. Its shared_ptr keeps it open while in use
+  // even after eviction.
+  Status FindTable(uint64_t number, uint64_t file_size, std::shared_ptr<Table>* table);
+
+  // An iterator over the table's internal keys; it keeps the table open.
+  Iterator* NewIterator(bool fill_cache, uint64_t number, uint64_t file_size);
+
+  // Calls handle_result with the first entry >= internal_key, if the table may have it.
+  Status Get(bool fill_cache, uint64_t number, uint64_t file_size, const Slice& internal_key,
+             void* arg, void (*handle_result)(void*, const Slice&, const Slice&));
+
+  // Forgets a deleted file.
+  void Evict(uint64_t number);
+
+  const TableOptions& options() const { return options_; }
+
+ private:
+  struct Entry {
+    std::shared_ptr<Table> table;
+    std::list<uint64_t>::iterator lru_pos;
+  };
+
+  const std::string dir_;
+  Env* const env_;
+  const TableOptions options_;
+  const size_t capacity_;
+  std::mutex mu_;
+  std::unordered_map<uint64_t, Entry> tables_;
+  std::list<uint64_t> lru_;  // front: most recently used
+};
+
+}  // namespace strata::lsm

@@ -1,0 +1,628 @@
+#include "lsm/table.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/coding.h"
+#include "base/random.h"
+#include "lsm/cache.h"
+#include "lsm/dbformat.h"
+#include "lsm/format.h"
+#include "lsm/table_builder.h"
+
+namespace strata::lsm {
+namespace {
+
+using Model = std::map<std::string, std::string>;
+
+// A WritableFile over a string.
+class StringSink final : public WritableFile {
+ public:
+  Status Append(const Slice& data) override {
+    contents_.append(data.data(), data.size());
+    return Status::OK();
+  }
+  Status Flush() override { return Status::OK(); }
+  Status Sync() override { return Status::OK(); }
+  Status Close() override { return Status::OK(); }
+  const std::string& contents() const { return contents_; }
+
+ private:
+  std::string contents_;
+};
+
+// A RandomAccessFile over a string; `mmap_like` hands out pointers into its own memory, as a
+// memory-mapped file does.
+class StringSource final : public RandomAccessFile {
+ public:
+  StringSource(std::string contents, bool mmap_like, std::atomic<int>* reads = nullptr)
+      : contents_(std::move(contents)), mmap_like_(mmap_like), reads_(reads) {}
+  Status Read(uint64_t offset, size_t n, Slice* result, char* scratch) const override {
+    if (reads_ != nullptr) (*reads_)++;
+    if (offset > contents_.size()) return Status::IOError("read past end");
+    n = std::min<size_t>(n, contents_.size() - offset);
+    if (mmap_like_) {
+      *result = Slice(contents_.data() + offset, n);
+    } else {
+      memcpy(scratch, contents_.data() + offset, n);
+      *result = Slice(scratch, n);
+    }
+    return Status::OK();
+  }
+
+ private:
+  const std::string contents_;
+  const bool mmap_like_;
+  std::atomic<int>* reads_;
+};
+
+TableOptions BytewiseOptions(kv::Compression compression = kv::Compression::kNone) {
+  TableOptions options;
+  options.comparator = BytewiseComparator();
+  options.compression = compression;
+  options.filter_user_keys = false;
+  return options;
+}
+
+template <typename Map>
+std::string BuildTable(const TableOptions& options, const Map& model) {
+  StringSink sink;
+  TableBuilder builder(options, &sink);
+  for (const auto& [k, v] : model) builder.Add(k, v);
+  EXPECT_TRUE(builder.Finish().ok());
+  EXPECT_EQ(builder.FileSize(), sink.contents().size());
+  EXPECT_EQ(builder.NumEntries(), model.size());
+  return sink.contents();
+}
+
+Status OpenTable(const TableOptions& options, const std::string& contents,
+                 std::unique_ptr<Table>* table, bool mmap_like = false,
+                 std::atomic<int>* reads = nullptr) {
+  return Table::Open(options, std::make_unique<StringSource>(contents, mmap_like, reads),
+                     contents.size(), "test.sst", table);
+}
+
+std::string RandomKey(Random* rnd) {
+  static const char* kPrefixes[] = {"", "user/", "user/0000", "idx:name:"};
+  std::string k = kPrefixes[rnd->Uniform(4)];
+  const int len = 1 + static_cast<int>(rnd->Uniform(16));
+  for (int i = 0; i < len; i++) k.push_back(static_cast<char>('a' + rnd->Uniform(26)));
+  return k;
+}
+
+// Compressible: words repeat.
+std::string RandomValue(Random* rnd) {
+  static const char* kWords[] = {"alpha ", "beta ", "gamma ", "delta ", "epsilon "};
+  std::string v;
+  const int words = static_cast<int>(rnd->Uniform(30));
+  for (int i = 0; i < words; i++) v += kWords[rnd->Uniform(5)];
+  return v;
+}
+
+Model RandomModel(int n, uint64_t seed) {
+  Random rnd(seed);
+  Model model;
+  while (static_cast<int>(model.size()) < n) model[RandomKey(&rnd)] = RandomValue(&rnd);
+  return model;
+}
+
+// Checks every iterator operation against the model.
+void CheckIterator(Iterator* it, const Model& model, Random* rnd, int seeks) {
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : model) keys.push_back(k);
+  auto m = model.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
+    ASSERT_NE(m, model.end());
+    ASSERT_EQ(it->key().ToString(), m->first);
+    ASSERT_EQ(it->value().ToString(), m->second);
+  }
+  ASSERT_EQ(m, model.end());
+  ASSERT_TRUE(it->status().ok()) << it->status().ToString();
+  auto rm = model.rbegin();
+  for (it->SeekToLast(); it->Valid(); it->Prev(), ++rm) {
+    ASSERT_NE(rm, model.rend());
+    ASSERT_EQ(it->key().ToString(), rm->first);
+    ASSERT_EQ(it->value().ToString(), rm->second);
+  }
+  ASSERT_EQ(rm, model.rend());
+
+  for (int i = 0; i < seeks; i++) {
+    std::string target = RandomKey(rnd);
+    if (rnd->OneIn(2)) target = keys[rnd->Uniform(keys.size())];
+    it->Seek(target);
+    auto expect = model.lower_bound(target);
+    for (int step = 0; step < 8; step++) {
+      if (expect == model.end()) {
+        ASSERT_FALSE(it->Valid());
+        break;
+      }
+      ASSERT_TRUE(it->Valid());
+      ASSERT_EQ(it->key().ToString(), expect->first);
+      ASSERT_EQ(it->value().ToString(), expect->second);
+      if (rnd->OneIn(2)) {
+        it->Next();
+        ++expect;
+      } else {
+        it->Prev();
+        if (expect == model.begin()) {
+          ASSERT_FALSE(it->Valid());
+          break;
+        }
+        --expect;
+      }
+    }
+  }
+  ASSERT_TRUE(it->status().ok());
+}
+
+struct RoundTripParam {
+  kv::Compression compression;
+  bool mmap_like;
+  bool use_cache;
+};
+
+class TableRoundTripTest : public ::testing::TestWithParam<RoundTripParam> {};
+
+TEST_P(TableRoundTripTest, MatchesModel) {
+  const RoundTripParam p = GetParam();
+  const Model model = RandomModel(30000, 42);
+  std::unique_ptr<Cache> cache = NewLRUCache(1 << 20);
+  TableOptions options = BytewiseOptions(p.compression);
+  if (p.use_cache) options.block_cache = cache.get();
+  const std::string contents = BuildTable(options, model);
+
+  uint64_t raw = 0;
+  for (const auto& [k, v] : model) raw += k.size() + v.size();
+  fprintf(stderr, "compression %d: %zu bytes for %llu raw\n", static_cast<int>(p.compression),
+          contents.size(), static_cast<unsigned long long>(raw));
+  if (p.compression != kv::Compression::kNone) {
+    EXPECT_LT(contents.size(), raw * 3 / 4);
+  }
+
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, &table, p.mmap_like).ok());
+  EXPECT_EQ(table->NumEntries(), model.size());
+  EXPECT_EQ(table->properties().comparator_name, "strata.Bytewise");
+  EXPECT_GT(table->properties().num_data_blocks, 10u);
+
+  Random rnd(7);
+  std::unique_ptr<Iterator> it(table->NewIterator(true));
+  CheckIterator(it.get(), model, &rnd, 3000);
+  it.reset();
+
+  // Every key passes the filter and InternalGet finds it.
+  for (const auto& [k, v] : model) {
+    ASSERT_TRUE(table->KeyMayMatch(k));
+    std::string found;
+    ASSERT_TRUE(table
+                    ->InternalGet(k, true, &found,
+                                  [](void* arg, const Slice& fk, const Slice& fv) {
+                                    *static_cast<std::string*>(arg) =
+                                        fk.ToString() + "=" + fv.ToString();
+                                  })
+                    .ok());
+    ASSERT_EQ(found, k + "=" + v);
+  }
+  if (p.use_cache) {
+    const bool cachable = !(p.mmap_like && p.compression == kv::Compression::kNone);
+    EXPECT_EQ(cache->TotalCharge() > 0, cachable);
+    EXPECT_EQ(cache->hits() > 0, cachable);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, TableRoundTripTest,
+                         ::testing::Values(RoundTripParam{kv::Compression::kNone, false, false},
+                                           RoundTripParam{kv::Compression::kNone, true, true},
+                                           RoundTripParam{kv::Compression::kLZ4, false, true},
+                                           RoundTripParam{kv::Compression::kLZ4, true, false},
+                                           RoundTripParam{kv::Compression::kZstd, false, true},
+                                           RoundTripParam{kv::Compression::kZstd, true, true}));
+
+TEST(TableTest, EmptyTable) {
+  const TableOptions options = BytewiseOptions();
+  const std::string contents = BuildTable(options, Model());
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+  EXPECT_EQ(table->NumEntries(), 0u);
+  std::unique_ptr<Iterator> it(table->NewIterator());
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  it->SeekToLast();
+  EXPECT_FALSE(it->Valid());
+  it->Seek("a");
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+  bool called = false;
+  EXPECT_TRUE(table
+                  ->InternalGet("a", true, &called,
+                                [](void* arg, const Slice&, const Slice&) {
+                                  *static_cast<bool*>(arg) = true;
+                                })
+                  .ok());
+  EXPECT_FALSE(called);
+  EXPECT_EQ(table->ApproximateOffsetOf("a"), 0u);
+}
+
+TEST(TableTest, NoFilter) {
+  TableOptions options = BytewiseOptions(kv::Compression::kLZ4);
+  options.bloom_bits_per_key = 0;
+  const Model model = RandomModel(1000, 3);
+  const std::string contents = BuildTable(options, model);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+  EXPECT_TRUE(table->KeyMayMatch("not there"));
+  Random rnd(3);
+  std::unique_ptr<Iterator> it(table->NewIterator());
+  CheckIterator(it.get(), model, &rnd, 500);
+}
+
+TEST(TableTest, ComparatorMismatchRefused) {
+  const std::string contents = BuildTable(BytewiseOptions(), Model{{"a", "b"}});
+  InternalKeyComparator icmp(BytewiseComparator());
+  TableOptions options = BytewiseOptions();
+  options.comparator = &icmp;
+  std::unique_ptr<Table> table;
+  Status s = OpenTable(options, contents, &table);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+}
+
+TEST(TableTest, ApproximateOffsets) {
+  TableOptions options = BytewiseOptions();
+  Model model;
+  for (int i = 0; i < 1000; i++) {
+    char key[16];
+    snprintf(key, sizeof(key), "k%05d", i);
+    model[key] = std::string(1000, 'x');  // ~1 MB of data
+  }
+  const std::string contents = BuildTable(options, model);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+  EXPECT_EQ(table->ApproximateOffsetOf("a"), 0u);
+  EXPECT_EQ(table->ApproximateOffsetOf("k00000"), 0u);
+  const uint64_t mid = table->ApproximateOffsetOf("k00500");
+  EXPECT_GT(mid, 450000u);
+  EXPECT_LT(mid, 560000u);
+  const uint64_t end = table->ApproximateOffsetOf("z");
+  EXPECT_GT(end, 990000u);
+  EXPECT_LE(end, contents.size());
+  uint64_t last = 0;
+  for (const auto& [k, v] : model) {
+    const uint64_t off = table->ApproximateOffsetOf(k);
+    ASSERT_GE(off, last);
+    last = off;
+  }
+}
+
+// A block stays valid under an iterator while the cache evicts it, and cache hits avoid reads.
+TEST(TableTest, BlockCachePinsAndHits) {
+  TableOptions options = BytewiseOptions(kv::Compression::kLZ4);
+  std::unique_ptr<Cache> cache = NewLRUCache(16 * 12000);  // two or three blocks per shard
+  options.block_cache = cache.get();
+  const Model model = RandomModel(20000, 5);
+  const std::string contents = BuildTable(options, model);
+  std::atomic<int> reads{0};
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, &table, false, &reads).ok());
+
+  std::unique_ptr<Iterator> pinned(table->NewIterator());
+  pinned->SeekToFirst();
+  ASSERT_TRUE(pinned->Valid());
+  const std::string first_key = pinned->key().ToString();
+  // Churn the cache with full scans and prunes.
+  for (int pass = 0; pass < 2; pass++) {
+    std::unique_ptr<Iterator> it(table->NewIterator());
+    size_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) n++;
+    EXPECT_EQ(n, model.size());
+    cache->Prune();
+  }
+  EXPECT_LE(cache->TotalCharge(), 16 * 12000u);
+  ASSERT_EQ(pinned->key().ToString(), first_key);
+  auto m = model.begin();
+  for (; pinned->Valid(); pinned->Next(), ++m) ASSERT_EQ(pinned->key().ToString(), m->first);
+  EXPECT_EQ(m, model.end());
+  pinned.reset();
+
+  // fill_cache=false leaves the cache as it is.
+  cache->Prune();
+  EXPECT_EQ(cache->TotalCharge(), 0u);
+  std::unique_ptr<Iterator> scan(table->NewIterator(false));
+  for (scan->SeekToFirst(); scan->Valid(); scan->Next()) {
+  }
+  EXPECT_EQ(cache->TotalCharge(), 0u);
+
+  // Repeated lookups of one key are served from the cache.
+  auto lookup = [&](const std::string& k) {
+    return table->InternalGet(k, true, nullptr, [](void*, const Slice&, const Slice&) {});
+  };
+  ASSERT_TRUE(lookup(model.begin()->first).ok());
+  const int before = reads.load();
+  const uint64_t hits = cache->hits();
+  for (int i = 0; i < 10; i++) ASSERT_TRUE(lookup(model.begin()->first).ok());
+  EXPECT_EQ(reads.load(), before);
+  EXPECT_EQ(cache->hits(), hits + 10);
+}
+
+// Through real files: the POSIX Env memory-maps tables, so raw blocks are used in place.
+TEST(TableTest, ThroughPosixEnvAndMemEnv) {
+  std::unique_ptr<Env> mem_env = NewMemEnv();
+  for (Env* env : {Env::Default(), mem_env.get()}) {
+    for (kv::Compression compression : {kv::Compression::kNone, kv::Compression::kLZ4}) {
+      const std::string dir = ::testing::TempDir() + "strata_table_test";
+      ASSERT_TRUE(env->CreateDir(dir).ok());
+      const std::string name = dir + "/t.sst";
+      TableOptions options = BytewiseOptions(compression);
+      std::unique_ptr<Cache> cache = NewLRUCache(1 << 20);
+      options.block_cache = cache.get();
+      const Model model = RandomModel(5000, 21);
+      std::unique_ptr<WritableFile> file;
+      Status s = env->NewWritableFile(name, &file);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      TableBuilder builder(options, file.get());
+      for (const auto& [k, v] : model) builder.Add(k, v);
+      ASSERT_TRUE(builder.Finish().ok());
+      ASSERT_TRUE(file->Sync().ok());
+      ASSERT_TRUE(file->Close().ok());
+      uint64_t size = 0;
+      ASSERT_TRUE(env->GetFileSize(name, &size).ok());
+      ASSERT_EQ(size, builder.FileSize());
+      std::unique_ptr<RandomAccessFile> source;
+      ASSERT_TRUE(env->NewRandomAccessFile(name, &source).ok());
+      std::unique_ptr<Table> table;
+      ASSERT_TRUE(Table::Open(options, std::move(source), size, name, &table).ok());
+      Random rnd(21);
+      std::unique_ptr<Iterator> it(table->NewIterator());
+      CheckIterator(it.get(), model, &rnd, 500);
+      it.reset();
+      table.reset();
+      ASSERT_TRUE(env->RemoveFile(name).ok());
+      ASSERT_TRUE(env->RemoveDir(dir).ok());
+    }
+  }
+}
+
+// Internal keys: several versions per user key, filter over user keys.
+TEST(TableTest, InternalGetWithInternalKeys) {
+  InternalKeyComparator icmp(BytewiseComparator());
+  auto less = [&icmp](const std::string& a, const std::string& b) {
+    return icmp.Compare(a, b) < 0;
+  };
+  std::map<std::string, std::string, decltype(less)> model(less);
+  std::vector<std::string> user_keys;
+  Random rnd(11);
+  for (int i = 0; i < 10000; i++) {
+    const std::string ukey = "user" + std::to_string(i * 7919 % 100003);
+    user_keys.push_back(ukey);
+    const int versions = 1 + static_cast<int>(rnd.Uniform(3));
+    for (int v = 0; v < versions; v++) {
+      const SequenceNumber seq = 1 + rnd.Uniform(1000);
+      const ValueType type = rnd.OneIn(5) ? kTypeDeletion : kTypeValue;
+      std::string ikey;
+      AppendInternalKey(&ikey, ukey, seq, type);
+      model[ikey] = type == kTypeValue ? ukey + "@" + std::to_string(seq) : "";
+    }
+  }
+  TableOptions options;
+  options.comparator = &icmp;
+  options.filter_user_keys = true;
+  std::unique_ptr<Cache> cache = NewLRUCache(1 << 20);
+  options.block_cache = cache.get();
+  const std::string contents = BuildTable(options, model);
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+
+  struct Found {
+    bool called = false;
+    std::string key, value;
+  };
+  auto save = [](void* arg, const Slice& k, const Slice& v) {
+    auto* f = static_cast<Found*>(arg);
+    f->called = true;
+    f->key = k.ToString();
+    f->value = v.ToString();
+  };
+  for (const std::string& ukey : user_keys) {
+    const SequenceNumber snapshot = rnd.Uniform(1100);
+    LookupKey lkey(ukey, snapshot);
+    Found found;
+    ASSERT_TRUE(table->InternalGet(lkey.internal_key(), true, &found, save).ok());
+    auto expect = model.lower_bound(lkey.internal_key().ToString());
+    const bool expect_same_user_key =
+        expect != model.end() && ExtractUserKey(expect->first) == Slice(ukey);
+    if (expect_same_user_key) {
+      ASSERT_TRUE(found.called);
+    }
+    if (found.called) {
+      ASSERT_NE(expect, model.end());
+      ASSERT_EQ(found.key, expect->first);
+      ASSERT_EQ(found.value, expect->second);
+    }
+  }
+  // Absent user keys are mostly ruled out by the filter.
+  int filtered = 0;
+  for (int i = 0; i < 10000; i++) {
+    LookupKey lkey("absent" + std::to_string(i), kMaxSequenceNumber);
+    filtered += table->KeyMayMatch(lkey.internal_key()) ? 0 : 1;
+  }
+  EXPECT_GT(filtered, 9700);
+}
+
+// Opens and reads the (possibly damaged) table fully. Asserts that no wrong data comes back;
+// returns true when the damage was reported as Corruption.
+bool ReadAllDetectsCorruption(const TableOptions& options, const std::string& contents,
+                              const Model& model) {
+  std::unique_ptr<Table> table;
+  Status s = OpenTable(options, contents, &table);
+  if (!s.ok()) {
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_NE(s.message().find("test.sst"), std::string::npos) << s.ToString();
+    return true;
+  }
+  bool detected = false;
+  std::unique_ptr<Iterator> it(table->NewIterator());
+  auto m = model.begin();
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
+    EXPECT_NE(m, model.end());
+    if (m == model.end()) return false;
+    EXPECT_EQ(it->key().ToString(), m->first);
+    EXPECT_EQ(it->value().ToString(), m->second);
+  }
+  if (!it->status().ok()) {
+    EXPECT_TRUE(it->status().IsCorruption()) << it->status().ToString();
+    EXPECT_NE(it->status().message().find("test.sst"), std::string::npos);
+    detected = true;
+  } else {
+    EXPECT_EQ(m, model.end());
+  }
+  // Point lookups: the right entry or an error, never another entry.
+  for (const auto& [k, v] : model) {
+    std::string found;
+    Status g = table->InternalGet(k, true, &found, [](void* arg, const Slice& fk, const Slice& fv) {
+      *static_cast<std::string*>(arg) = fk.ToString() + "=" + fv.ToString();
+    });
+    if (!g.ok()) {
+      EXPECT_TRUE(g.IsCorruption());
+      detected = true;
+    } else {
+      EXPECT_EQ(found, k + "=" + v);
+    }
+  }
+  return detected;
+}
+
+class TableCorruptionTest : public ::testing::TestWithParam<kv::Compression> {};
+
+// Every single-byte change anywhere in the file is reported, and never returned as data.
+TEST_P(TableCorruptionTest, EveryByteFlipIsDetected) {
+  TableOptions options = BytewiseOptions(GetParam());
+  options.block_size = 256;
+  const Model model = RandomModel(120, 9);
+  const std::string good = BuildTable(options, model);
+  ASSERT_FALSE(ReadAllDetectsCorruption(options, good, model));
+  for (size_t pos = 0; pos < good.size(); pos++) {
+    std::string bad = good;
+    bad[pos] ^= static_cast<char>(1 << (pos % 8));
+    ASSERT_TRUE(ReadAllDetectsCorruption(options, bad, model)) << "flip at " << pos;
+  }
+}
+
+TEST_P(TableCorruptionTest, RegionsReportOffsets) {
+  TableOptions options = BytewiseOptions(GetParam());
+  options.block_size = 1024;
+  const Model model = RandomModel(2000, 10);
+  const std::string good = BuildTable(options, model);
+  Footer footer;
+  ASSERT_TRUE(
+      footer.DecodeFrom(Slice(good).view().substr(good.size() - Footer::kEncodedLength)).ok());
+  struct Region {
+    const char* name;
+    uint64_t offset;
+  };
+  const Region regions[] = {
+      {"data", 10},
+      {"index", footer.index_handle.offset() + 3},
+      {"filter", footer.filter_handle.offset() + 20},
+      {"properties", footer.properties_handle.offset() + 5},
+      {"footer", good.size() - 20},
+      {"magic", good.size() - 1},
+  };
+  for (const Region& r : regions) {
+    std::string bad = good;
+    bad[r.offset] ^= 0x40;
+    EXPECT_TRUE(ReadAllDetectsCorruption(options, bad, model)) << r.name;
+  }
+  // A damaged data block names its offset.
+  std::string bad = good;
+  bad[10] ^= 0x40;
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, bad, &table).ok());
+  std::unique_ptr<Iterator> it(table->NewIterator());
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().IsCorruption());
+  EXPECT_NE(it->status().message().find("test.sst at offset 0"), std::string::npos)
+      << it->status().ToString();
+  // Seeking past the damaged block works again.
+  it->Seek(std::prev(model.end())->first);
+  EXPECT_TRUE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+}
+
+TEST_P(TableCorruptionTest, TruncatedFile) {
+  TableOptions options = BytewiseOptions(GetParam());
+  const Model model = RandomModel(500, 12);
+  const std::string good = BuildTable(options, model);
+  for (size_t len : {size_t{0}, size_t{10}, size_t{63}, size_t{64}, good.size() / 2,
+                     good.size() - 65, good.size() - 1}) {
+    std::unique_ptr<Table> table;
+    Status s = OpenTable(options, good.substr(0, len), &table);
+    EXPECT_TRUE(s.IsCorruption()) << len << " " << s.ToString();
+    // The file shrank after its size was recorded.
+    s = Table::Open(options, std::make_unique<StringSource>(good.substr(0, len), false),
+                    good.size(), "test.sst", &table);
+    EXPECT_FALSE(s.ok()) << len;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, TableCorruptionTest,
+                         ::testing::Values(kv::Compression::kNone, kv::Compression::kLZ4,
+                                           kv::Compression::kZstd));
+
+std::string Hex(const std::string& s) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+// The tiny table of docs/formats/sstable.md.
+std::string TestVectorTable() {
+  TableOptions options = BytewiseOptions(kv::Compression::kNone);
+  return BuildTable(options, Model{{"apple", "red"}, {"banana", "yellow"}});
+}
+
+TEST(TableFormatTest, DocumentedTestVector) {
+  // The document sits at <repo>/docs/formats/sstable.md; this file at <repo>/src/lsm/.
+  std::string path = __FILE__;
+  path = path.substr(0, path.rfind("/src/lsm/")) + "/docs/formats/sstable.md";
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good()) << path;
+  std::stringstream doc;
+  doc << in.rdbuf();
+  const std::string text = doc.str();
+  const std::string begin_marker = "<!-- test-vector-begin -->";
+  const size_t begin = text.find(begin_marker);
+  const size_t end = text.find("<!-- test-vector-end -->");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  // Hex digits of the dump lines ("0000: 6170 ..."), skipping each line's offset label.
+  std::string hex;
+  std::istringstream lines(text.substr(begin + begin_marker.size(), end - begin));
+  for (std::string line; std::getline(lines, line);) {
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos || line.rfind("```", 0) == 0) continue;
+    for (char c : line.substr(colon + 1)) {
+      if (isxdigit(static_cast<unsigned char>(c))) hex.push_back(static_cast<char>(tolower(c)));
+    }
+  }
+  const std::string table = TestVectorTable();
+  EXPECT_EQ(hex, Hex(table)) << "update docs/formats/sstable.md";
+
+  std::unique_ptr<Table> opened;
+  ASSERT_TRUE(OpenTable(BytewiseOptions(), table, &opened).ok());
+  EXPECT_EQ(opened->NumEntries(), 2u);
+}
+
+}  // namespace
+}  // namespace strata::lsm

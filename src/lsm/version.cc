@@ -1,0 +1,299 @@
+// Version: reads over the tables of one version.
+#include <algorithm>
+
+#include "lsm/version_set.h"
+
+namespace strata::lsm {
+namespace {
+
+// Index of the first file in a sorted, non-overlapping level whose largest key >= key.
+size_t FindFile(const InternalKeyComparator& icmp, const std::vector<FileMetaData*>& files,
+                const Slice& key) {
+  size_t left = 0, right = files.size();
+  while (left < right) {
+    size_t mid = (left + right) / 2;
+    if (icmp.Compare(files[mid]->largest.Encode(), key) < 0) {
+      left = mid + 1;
+    } else {
+      right = mid;
+    }
+  }
+  return right;
+}
+
+bool AfterFile(const Comparator* ucmp, const Slice* user_key, const FileMetaData* f) {
+  return user_key != nullptr && ucmp->Compare(*user_key, f->largest.user_key()) > 0;
+}
+bool BeforeFile(const Comparator* ucmp, const Slice* user_key, const FileMetaData* f) {
+  return user_key != nullptr && ucmp->Compare(*user_key, f->smallest.user_key()) < 0;
+}
+
+enum class GetState { kNotFound, kFound, kDeleted, kCorrupt };
+struct GetContext {
+  const Comparator* ucmp;
+  Slice user_key;
+  std::string* value;
+  GetState state = GetState::kNotFound;
+};
+
+void SaveValue(void* arg, const Slice& ikey, const Slice& v) {
+  auto* ctx = static_cast<GetContext*>(arg);
+  ParsedInternalKey parsed;
+  if (!ParseInternalKey(ikey, &parsed)) {
+    ctx->state = GetState::kCorrupt;
+    return;
+  }
+  if (ctx->ucmp->Compare(parsed.user_key, ctx->user_key) != 0) return;
+  if (parsed.type == kTypeValue) {
+    ctx->state = GetState::kFound;
+    ctx->value->assign(v.data(), v.size());
+  } else {
+    ctx->state = GetState::kDeleted;
+  }
+}
+
+// Walks the files of one sorted level, opening each table as it is reached.
+class ConcatenatingIterator final : public Iterator {
+ public:
+  ConcatenatingIterator(const InternalKeyComparator* icmp, TableCache* cache,
+                        std::vector<FileMetaData*> files, bool fill_cache)
+      : icmp_(icmp), cache_(cache), files_(std::move(files)), fill_cache_(fill_cache) {}
+
+  bool Valid() const override { return iter_ != nullptr && iter_->Valid(); }
+  void SeekToFirst() override {
+    OpenFile(0);
+    if (iter_) iter_->SeekToFirst();
+    SkipEmptyForward();
+  }
+  void SeekToLast() override {
+    OpenFile(files_.empty() ? 0 : files_.size() - 1);
+    if (iter_) iter_->SeekToLast();
+    SkipEmptyBackward();
+  }
+  void Seek(const Slice& target) override {
+    OpenFile(FindFile(*icmp_, files_, target));
+    if (iter_) iter_->Seek(target);
+    SkipEmptyForward();
+  }
+  void Next() override {
+    iter_->Next();
+    SkipEmptyForward();
+  }
+  void Prev() override {
+    iter_->Prev();
+    SkipEmptyBackward();
+  }
+  Slice key() const override { return iter_->key(); }
+  Slice value() const override { return iter_->value(); }
+  Status status() const override {
+    if (!status_.ok()) return status_;
+    return iter_ ? iter_->status() : Status::OK();
+  }
+
+ private:
+  void OpenFile(size_t index) {
+    if (index >= files_.size()) {
+      iter_.reset();
+      index_ = files_.size();
+      return;
+    }
+    if (iter_ && index == index_) return;
+    SaveStatus();
+    index_ = index;
+    iter_.reset(cache_->NewIterator(fill_cache_, files_[index]->number, files_[index]->file_size));
+  }
+  void SaveStatus() {
+    if (iter_ && status_.ok() && !iter_->status().ok()) status_ = iter_->status();
+  }
+  void SkipEmptyForward() {
+    while (iter_ && !iter_->Valid()) {
+      if (!iter_->status().ok() || index_ + 1 >= files_.size()) {
+        SaveStatus();
+        if (index_ + 1 >= files_.size() || !status_.ok()) return;
+      }
+      OpenFile(index_ + 1);
+      iter_->SeekToFirst();
+    }
+  }
+  void SkipEmptyBackward() {
+    while (iter_ && !iter_->Valid()) {
+      if (!iter_->status().ok() || index_ == 0) {
+        SaveStatus();
+        if (index_ == 0 || !status_.ok()) return;
+      }
+      OpenFile(index_ - 1);
+      iter_->SeekToLast();
+    }
+  }
+
+  const InternalKeyComparator* icmp_;
+  TableCache* cache_;
+  std::vector<FileMetaData*> files_;
+  bool fill_cache_;
+  size_t index_ = 0;
+  std::unique_ptr<Iterator> iter_;
+  Status status_;
+};
+
+}  // namespace
+
+Version::~Version() {
+  prev_->next_ = next_;
+  next_->prev_ = prev_;
+  for (auto& level : files_) {
+    for (FileMetaData* f : level) {
+      if (--f->refs <= 0) delete f;
+    }
+  }
+}
+
+void Version::Unref() {
+  if (--refs_ == 0) delete this;
+}
+
+uint64_t Version::NumLevelBytes(int level) const {
+  uint64_t sum = 0;
+  for (const FileMetaData* f : files_[level]) sum += f->file_size;
+  return sum;
+}
+
+Status Version::Get(bool fill_cache, const LookupKey& k, std::string* value) {
+  const InternalKeyComparator& icmp = *vset_->icmp_;
+  const Comparator* ucmp = icmp.user_comparator();
+  const Slice ikey = k.internal_key();
+  const Slice user_key = k.user_key();
+  GetContext ctx{ucmp, user_key, value};
+
+  auto search = [&](FileMetaData* f) -> Status {
+    ctx.state = GetState::kNotFound;
+    Status s = vset_->table_cache_->Get(fill_cache, f->number, f->file_size, ikey, &ctx,
+                                        SaveValue);
+    if (!s.ok()) return s;
+    if (ctx.state == GetState::kCorrupt) {
+      return Status::Corruption("unparsable internal key in table #" + std::to_string(f->number));
+    }
+    return Status::OK();
+  };
+
+  // Level 0 files may overlap: search every candidate, newest first.
+  const auto& l0 = files_[0];
+  for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
+    FileMetaData* f = *it;
+    if (ucmp->Compare(user_key, f->smallest.user_key()) < 0 ||
+        ucmp->Compare(user_key, f->largest.user_key()) > 0) {
+      continue;
+    }
+    STRATA_RETURN_IF_ERROR(search(f));
+    if (ctx.state == GetState::kFound) return Status::OK();
+    if (ctx.state == GetState::kDeleted) return Status::NotFound();
+  }
+  for (int level = 1; level < kNumLevels; level++) {
+    const auto& files = files_[level];
+    if (files.empty()) continue;
+    size_t index = FindFile(icmp, files, ikey);
+    if (index >= files.size()) continue;
+    FileMetaData* f = files[index];
+    if (ucmp->Compare(user_key, f->smallest.user_key()) < 0) continue;
+    STRATA_RETURN_IF_ERROR(search(f));
+    if (ctx.state == GetState::kFound) return Status::OK();
+    if (ctx.state == GetState::kDeleted) return Status::NotFound();
+  }
+  return Status::NotFound();
+}
+
+Iterator* Version::NewConcatenatingIterator(bool fill_cache,
+                                            std::vector<FileMetaData*> files) const {
+  return new ConcatenatingIterator(vset_->icmp_, vset_->table_cache_, std::move(files),
+                                   fill_cache);
+}
+
+void Version::AddIterators(bool fill_cache, std::vector<Iterator*>* iters) {
+  for (auto it = files_[0].rbegin(); it != files_[0].rend(); ++it) {
+    iters->push_back(vset_->table_cache_->NewIterator(fill_cache, (*it)->number, (*it)->file_size));
+  }
+  for (int level = 1; level < kNumLevels; level++) {
+    if (!files_[level].empty()) iters->push_back(NewConcatenatingIterator(fill_cache, files_[level]));
+  }
+}
+
+bool Version::OverlapInLevel(int level, const Slice* smallest, const Slice* largest) {
+  const Comparator* ucmp = vset_->icmp_->user_comparator();
+  const auto& files = files_[level];
+  if (level == 0) {
+    for (const FileMetaData* f : files) {
+      if (!AfterFile(ucmp, smallest, f) && !BeforeFile(ucmp, largest, f)) return true;
+    }
+    return false;
+  }
+  size_t index = 0;
+  if (smallest != nullptr) {
+    InternalKey small_key(*smallest, kMaxSequenceNumber, kValueTypeForSeek);
+    index = FindFile(*vset_->icmp_, files, small_key.Encode());
+  }
+  if (index >= files.size()) return false;
+  return !BeforeFile(ucmp, largest, files[index]);
+}
+
+int Version::PickLevelForMemTableOutput(const Slice& smallest, const Slice& largest) {
+  // Push a flushed table below L0 when nothing overlaps it, so sequential loads skip compactions;
+  // but not so deep that later overlapping writes would make expensive compactions.
+  constexpr int kMaxMemCompactLevel = 2;
+  int level = 0;
+  if (OverlapInLevel(0, &smallest, &largest)) return 0;
+  InternalKey start(smallest, kMaxSequenceNumber, kValueTypeForSeek);
+  InternalKey limit(largest, 0, static_cast<ValueType>(0));
+  std::vector<FileMetaData*> overlaps;
+  while (level < kMaxMemCompactLevel) {
+    if (OverlapInLevel(level + 1, &smallest, &largest)) break;
+    if (level + 2 < kNumLevels) {
+      GetOverlappingInputs(level + 2, &start, &limit, &overlaps);
+      uint64_t bytes = 0;
+      for (FileMetaData* f : overlaps) bytes += f->file_size;
+      if (bytes > 10 * vset_->options_->target_file_size) break;
+    }
+    level++;
+  }
+  return level;
+}
+
+void Version::GetOverlappingInputs(int level, const InternalKey* begin, const InternalKey* end,
+                                   std::vector<FileMetaData*>* inputs) {
+  inputs->clear();
+  Slice user_begin, user_end;
+  if (begin != nullptr) user_begin = begin->user_key();
+  if (end != nullptr) user_end = end->user_key();
+  const Comparator* ucmp = vset_->icmp_->user_comparator();
+  for (size_t i = 0; i < files_[level].size();) {
+    FileMetaData* f = files_[level][i++];
+    const Slice file_start = f->smallest.user_key();
+    const Slice file_limit = f->largest.user_key();
+    if (begin != nullptr && ucmp->Compare(file_limit, user_begin) < 0) continue;
+    if (end != nullptr && ucmp->Compare(file_start, user_end) > 0) continue;
+    inputs->push_back(f);
+    if (level == 0) {
+      // L0 files overlap each other: widen the range and restart when a file extends it.
+      if (begin != nullptr && ucmp->Compare(file_start, user_begin) < 0) {
+        user_begin = file_start;
+        inputs->clear();
+        i = 0;
+      } else if (end != nullptr && ucmp->Compare(file_limit, user_end) > 0) {
+        user_end = file_limit;
+        inputs->clear();
+        i = 0;
+      }
+    }
+  }
+}
+
+std::string Version::DebugString() const {
+  std::string r;
+  for (int level = 0; level < kNumLevels; level++) {
+    r += "--- level " + std::to_string(level) + " ---\n";
+    for (const FileMetaData* f : files_[level]) {
+      r += " #" + std::to_string(f->number) + " " + std::to_string(f->file_size) + " bytes\n";
+    }
+  }
+  return r;
+}
+
+}  // namespace strata::lsm

@@ -1,0 +1,76 @@
+// `strata bench`: benchmarks. `bench kv` compares kv::Engine backends (kv_bench.h); `bench doc`
+// and `bench server` will sit beside it.
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "kv_bench.h"
+
+namespace strata::tools {
+
+namespace {
+
+void AddBenchKvCommand(CLI::App& bench, int* exit_code) {
+  CLI::App* kv = bench.add_subcommand(
+      "kv", "db_bench-style workloads on Strata's engine and its peers, one engine after another");
+  // Shared with the callback, which runs after parsing has filled it.
+  auto config = std::make_shared<KvBenchConfig>();
+  auto engines = std::make_shared<std::string>();
+  auto benchmarks = std::make_shared<std::string>();
+  auto no_isolate = std::make_shared<bool>(false);
+  std::string workloads;
+  for (const std::string& w : AllKvWorkloads()) workloads += (workloads.empty() ? "" : ",") + w;
+
+  kv->add_option("--num", config->num, "Operations per workload (and keys in [0, num))")
+      ->capture_default_str();
+  kv->add_option("--key-size", config->key_size, "Key bytes")->capture_default_str();
+  kv->add_option("--value-size", config->value_size, "Value bytes")->capture_default_str();
+  kv->add_option("--engines", *engines,
+                 "Comma-separated backends (strata,rocksdb,leveldb,lmdb,memory); default: every "
+                 "built one");
+  kv->add_option("--benchmarks", *benchmarks, "Comma-separated workloads; default: " + workloads);
+  kv->add_option("--dir", config->dir,
+                 "Parent directory of the engines' databases; default: a fresh "
+                 "/tmp/strata-bench-XXXXXX");
+  kv->add_flag("--keep", config->keep, "Keep the databases (and a temporary dir) at the end");
+  kv->add_option("--json", config->json_path, "Also write the results as JSON to this file");
+  kv->add_option("--seed", config->seed, "Seed of every key and value sequence")
+      ->capture_default_str();
+  kv->add_option("--compression", config->compression,
+                 "lz4, zstd or none; default: each engine's default")
+      ->check(CLI::IsMember({"lz4", "zstd", "none"}));
+  kv->add_option("--sync-num", config->sync_num,
+                 "Operations of fillsync; default: num/100, at most 10000");
+  kv->add_flag("--no-isolate", *no_isolate,
+               "Run the engines in this process instead of one child process each");
+
+  kv->callback([config, engines, benchmarks, no_isolate, exit_code] {
+    auto split = [](const std::string& list) {
+      std::vector<std::string> out;
+      size_t start = 0;
+      while (start <= list.size()) {
+        size_t comma = list.find(',', start);
+        if (comma == std::string::npos) comma = list.size();
+        if (comma > start) out.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+      }
+      return out;
+    };
+    config->engines = split(*engines);
+    config->benchmarks = split(*benchmarks);
+    config->isolate = !*no_isolate;
+    *exit_code = RunKvBench(*config);
+  });
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& app, int* exit_code) {
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: `bench kv` compares storage engines");
+  bench->require_subcommand(1);
+  AddBenchKvCommand(*bench, exit_code);
+}
+
+}  // namespace strata::tools
