@@ -48,16 +48,17 @@ int SstDump(const std::string& path, bool show_entries, size_t limit) {
     return 1;
   }
   const auto& p = table->properties();
-  printf("%s: %llu bytes, %llu entries, %llu data blocks (%llu bytes), filter %llu bytes, "
-         "index %llu bytes, raw keys %llu bytes, raw values %llu bytes\n",
-         path.c_str(), static_cast<unsigned long long>(size),
-         static_cast<unsigned long long>(p.num_entries),
-         static_cast<unsigned long long>(p.num_data_blocks),
-         static_cast<unsigned long long>(p.data_bytes),
-         static_cast<unsigned long long>(p.filter_bytes),
-         static_cast<unsigned long long>(p.index_bytes),
-         static_cast<unsigned long long>(p.raw_key_bytes),
-         static_cast<unsigned long long>(p.raw_value_bytes));
+  printf(
+      "%s: %llu bytes, %llu entries, %llu data blocks (%llu bytes), filter %llu bytes, "
+      "index %llu bytes, raw keys %llu bytes, raw values %llu bytes\n",
+      path.c_str(), static_cast<unsigned long long>(size),
+      static_cast<unsigned long long>(p.num_entries),
+      static_cast<unsigned long long>(p.num_data_blocks),
+      static_cast<unsigned long long>(p.data_bytes),
+      static_cast<unsigned long long>(p.filter_bytes),
+      static_cast<unsigned long long>(p.index_bytes),
+      static_cast<unsigned long long>(p.raw_key_bytes),
+      static_cast<unsigned long long>(p.raw_value_bytes));
   std::unique_ptr<Iterator> it(table->NewIterator(false));
   size_t n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next(), n++) {
@@ -107,8 +108,10 @@ int WalDump(const std::string& path, bool show_ops) {
   lsm::FileType type;
   std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
   if (!lsm::ParseFileName(base, &number, &type)) {
-    fprintf(stderr, "wal-dump: %s: the name does not carry a log number (NNNNNN.wal or "
-            "MANIFEST-NNNNNN)\n", path.c_str());
+    fprintf(stderr,
+            "wal-dump: %s: the name does not carry a log number (NNNNNN.wal or "
+            "MANIFEST-NNNNNN)\n",
+            path.c_str());
     return 1;
   }
   PrintReporter reporter;
@@ -190,8 +193,9 @@ void AddWalDumpCommand(CLI::App& app, int* exit_code) {
 
 void AddCheckCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
-      "check", "Verify a database directory: MANIFEST, every table's checksums and key order, "
-               "the WALs still needed. Exit 0 when sound, 1 when damage was found");
+      "check",
+      "Verify a database directory: MANIFEST, every table's checksums and key order, "
+      "the WALs still needed. Exit 0 when sound, 1 when damage was found");
   auto dir = std::make_shared<std::string>();
   cmd->add_option("dir", *dir, "Database directory")->required();
   cmd->callback([=]() { *exit_code = Check(*dir); });

@@ -53,8 +53,9 @@ void AddStressCommand(CLI::App& app, int* exit_code) {
 
 void AddCrashTestCommand(CLI::App& app, int* exit_code) {
   auto* cmd = app.add_subcommand(
-      "crashtest", "Kill `strata stress` with SIGKILL again and again; verify every acknowledged "
-                   "write and the database's consistency after each kill");
+      "crashtest",
+      "Kill `strata stress` with SIGKILL again and again; verify every acknowledged "
+      "write and the database's consistency after each kill");
   auto config = std::make_shared<CrashTestConfig>();
   auto compression = std::make_shared<std::string>("lz4");
   auto dir = std::make_shared<std::string>();

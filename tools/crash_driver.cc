@@ -16,26 +16,28 @@ namespace {
 
 const char* CompressionName(kv::Compression c) {
   switch (c) {
-    case kv::Compression::kNone: return "none";
-    case kv::Compression::kLZ4: return "lz4";
-    case kv::Compression::kZstd: return "zstd";
+    case kv::Compression::kNone:
+      return "none";
+    case kv::Compression::kLZ4:
+      return "lz4";
+    case kv::Compression::kZstd:
+      return "zstd";
   }
   return "lz4";
 }
 
 // Starts `strata stress` as a child process; returns its pid or -1.
 pid_t StartStress(const CrashTestConfig& config, const StressConfig& run) {
-  std::vector<std::string> args = {
-      config.self_exe,   "stress",
-      "--backend",       run.backend,
-      "--dir",           run.dir,
-      "--expected",      run.expected_path,
-      "--keys",          std::to_string(run.num_keys),
-      "--threads",       std::to_string(run.threads),
-      "--seed",          std::to_string(run.seed),
-      "--duration",      std::to_string(run.duration_sec),
-      "--write-buffer",  std::to_string(run.write_buffer_size),
-      "--compression",   CompressionName(run.compression)};
+  std::vector<std::string> args = {config.self_exe,  "stress",
+                                   "--backend",      run.backend,
+                                   "--dir",          run.dir,
+                                   "--expected",     run.expected_path,
+                                   "--keys",         std::to_string(run.num_keys),
+                                   "--threads",      std::to_string(run.threads),
+                                   "--seed",         std::to_string(run.seed),
+                                   "--duration",     std::to_string(run.duration_sec),
+                                   "--write-buffer", std::to_string(run.write_buffer_size),
+                                   "--compression",  CompressionName(run.compression)};
   pid_t pid = fork();
   if (pid != 0) return pid;
   std::vector<char*> argv;
@@ -75,8 +77,8 @@ int RunCrashTest(const CrashTestConfig& config) {
       perror("crashtest: fork");
       return 2;
     }
-    const double run_sec =
-        config.min_run_sec + (config.max_run_sec - config.min_run_sec) * (rnd.Uniform(1000) / 1000.0);
+    const double run_sec = config.min_run_sec +
+                           (config.max_run_sec - config.min_run_sec) * (rnd.Uniform(1000) / 1000.0);
     std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(run_sec * 1000)));
     int wstatus = 0;
     pid_t done = waitpid(pid, &wstatus, WNOHANG);
@@ -106,20 +108,22 @@ int RunCrashTest(const CrashTestConfig& config) {
     }
     total_applied += report.pending_applied;
     total_lost += report.pending_lost;
-    printf("crashtest: kill %d/%d after %.2f s (buffer %zu KiB, %s): %llu keys verified live, "
-           "%llu in-flight writes survived, %llu lost\n",
-           round, config.kills, run_sec, run.write_buffer_size >> 10,
-           CompressionName(run.compression), static_cast<unsigned long long>(report.keys_present),
-           static_cast<unsigned long long>(report.pending_applied),
-           static_cast<unsigned long long>(report.pending_lost));
+    printf(
+        "crashtest: kill %d/%d after %.2f s (buffer %zu KiB, %s): %llu keys verified live, "
+        "%llu in-flight writes survived, %llu lost\n",
+        round, config.kills, run_sec, run.write_buffer_size >> 10, CompressionName(run.compression),
+        static_cast<unsigned long long>(report.keys_present),
+        static_cast<unsigned long long>(report.pending_applied),
+        static_cast<unsigned long long>(report.pending_lost));
     fflush(stdout);
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  printf("crashtest: %d kills, every acknowledged write present, scans consistent (%.1f s; %llu "
-         "in-flight writes survived, %llu did not)\n",
-         config.kills, secs, static_cast<unsigned long long>(total_applied),
-         static_cast<unsigned long long>(total_lost));
+  printf(
+      "crashtest: %d kills, every acknowledged write present, scans consistent (%.1f s; %llu "
+      "in-flight writes survived, %llu did not)\n",
+      config.kills, secs, static_cast<unsigned long long>(total_applied),
+      static_cast<unsigned long long>(total_lost));
   return 0;
 }
 

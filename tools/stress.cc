@@ -21,7 +21,8 @@ std::string StressValue(uint32_t key, uint32_t version) {
   std::string v(buf, n);
   // A length that depends on both, so a mixed-up value cannot pass as the right one.
   const size_t filler = (key * 2654435761u + version * 40503u) % 180;
-  for (size_t i = 0; i < filler; i++) v.push_back(static_cast<char>('a' + (key + version + i) % 26));
+  for (size_t i = 0; i < filler; i++)
+    v.push_back(static_cast<char>('a' + (key + version + i) % 26));
   return v;
 }
 
@@ -124,13 +125,16 @@ void StressThread(Shared* shared, int id) {
       Status s = shared->db->Get(kv::ReadOptions(), StressKey(k), &value);
       const uint32_t expected = shared->state->Committed(k);
       if (s.IsNotFound()) {
-        if (IsLive(expected)) return Fail(shared, 1, StressKey(k) + ": not found, expected " + Describe(expected));
+        if (IsLive(expected))
+          return Fail(shared, 1, StressKey(k) + ": not found, expected " + Describe(expected));
       } else if (!s.ok()) {
         return Fail(shared, 2, "read failed: " + s.ToString());
       } else {
         uint32_t pk, pv;
         if (!ParseStressValue(value, &pk, &pv) || pk != k || pv != expected) {
-          return Fail(shared, 1, StressKey(k) + ": read '" + value.substr(0, 40) + "', expected " + Describe(expected));
+          return Fail(shared, 1,
+                      StressKey(k) + ": read '" + value.substr(0, 40) + "', expected " +
+                          Describe(expected));
         }
       }
     } else {  // a short scan: every value must be well-formed and belong to its key
@@ -217,9 +221,10 @@ Status VerifyDatabase(const StressConfig& config, ExpectedState* state, VerifyRe
       report->pending_applied++;
       state->Resolve(k, pending);
     } else {
-      report->errors.push_back(StressKey(k) + ": engine has " + Describe(observed) +
-                               ", but the last acknowledged write left " + Describe(committed) +
-                               (pending != ExpectedState::kNone ? " (in flight: " + Describe(pending) + ")" : ""));
+      report->errors.push_back(
+          StressKey(k) + ": engine has " + Describe(observed) +
+          ", but the last acknowledged write left " + Describe(committed) +
+          (pending != ExpectedState::kNone ? " (in flight: " + Describe(pending) + ")" : ""));
       continue;
     }
     if (observed != ExpectedState::kNone) live++;

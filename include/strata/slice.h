@@ -16,7 +16,7 @@ class Slice {
   Slice(const char* data, size_t size) : data_(data), size_(size) {}
   Slice(const std::string& s) : data_(s.data()), size_(s.size()) {}  // NOLINT
   Slice(std::string_view s) : data_(s.data()), size_(s.size()) {}    // NOLINT
-  Slice(const char* s) : data_(s), size_(strlen(s)) {}                // NOLINT
+  Slice(const char* s) : data_(s), size_(strlen(s)) {}               // NOLINT
 
   const char* data() const { return data_; }
   size_t size() const { return size_; }

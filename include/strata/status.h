@@ -1,8 +1,8 @@
 // Status and Result<T>: how every Strata layer reports success or failure.
 //
-// A Status is a code plus a message that says what failed and where (file, offset, key, field path).
-// "Not found" is a status, not an exception; no exception escapes a Strata layer.
-// Thread safety: a Status is a value; distinct objects may be used from distinct threads.
+// A Status is a code plus a message that says what failed and where (file, offset, key, field
+// path). "Not found" is a status, not an exception; no exception escapes a Strata layer. Thread
+// safety: a Status is a value; distinct objects may be used from distinct threads.
 #pragma once
 
 #include <optional>
@@ -21,8 +21,8 @@ class Status {
     kNotSupported,
     kInvalidArgument,
     kIOError,
-    kNoSpace,  // the disk (or a quota) is full; the data stays readable
-    kBusy,     // a resource is held by someone else (for example a LOCK file)
+    kNoSpace,   // the disk (or a quota) is full; the data stays readable
+    kBusy,      // a resource is held by someone else (for example a LOCK file)
     kConflict,  // an optimistic transaction lost a race
     kAborted,
     kAlreadyExists,
@@ -37,7 +37,9 @@ class Status {
   static Status NotFound(std::string msg = {}) { return {Code::kNotFound, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {Code::kCorruption, std::move(msg)}; }
   static Status NotSupported(std::string msg) { return {Code::kNotSupported, std::move(msg)}; }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status IOError(std::string msg) { return {Code::kIOError, std::move(msg)}; }
   static Status NoSpace(std::string msg) { return {Code::kNoSpace, std::move(msg)}; }
   static Status Busy(std::string msg) { return {Code::kBusy, std::move(msg)}; }
@@ -79,7 +81,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}        // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return status_.ok(); }
@@ -101,8 +103,8 @@ class Result {
 }  // namespace strata
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define STRATA_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::strata::Status _strata_status = (expr);   \
+#define STRATA_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::strata::Status _strata_status = (expr);        \
     if (!_strata_status.ok()) return _strata_status; \
   } while (0)

@@ -13,7 +13,8 @@ namespace strata {
 class Arena {
  public:
   // Blocks of block_size bytes (larger requests get their own block).
-  explicit Arena(size_t block_size = 64 << 10) : block_size_(block_size < 1024 ? 1024 : block_size) {}
+  explicit Arena(size_t block_size = 64 << 10)
+      : block_size_(block_size < 1024 ? 1024 : block_size) {}
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 

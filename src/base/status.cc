@@ -4,19 +4,32 @@ namespace strata {
 
 std::string_view Status::CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kNotFound: return "NotFound";
-    case Code::kCorruption: return "Corruption";
-    case Code::kNotSupported: return "NotSupported";
-    case Code::kInvalidArgument: return "InvalidArgument";
-    case Code::kIOError: return "IOError";
-    case Code::kNoSpace: return "NoSpace";
-    case Code::kBusy: return "Busy";
-    case Code::kConflict: return "Conflict";
-    case Code::kAborted: return "Aborted";
-    case Code::kAlreadyExists: return "AlreadyExists";
-    case Code::kTimedOut: return "TimedOut";
-    case Code::kPermissionDenied: return "PermissionDenied";
+    case Code::kOk:
+      return "OK";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kCorruption:
+      return "Corruption";
+    case Code::kNotSupported:
+      return "NotSupported";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kIOError:
+      return "IOError";
+    case Code::kNoSpace:
+      return "NoSpace";
+    case Code::kBusy:
+      return "Busy";
+    case Code::kConflict:
+      return "Conflict";
+    case Code::kAborted:
+      return "Aborted";
+    case Code::kAlreadyExists:
+      return "AlreadyExists";
+    case Code::kTimedOut:
+      return "TimedOut";
+    case Code::kPermissionDenied:
+      return "PermissionDenied";
   }
   return "Unknown";
 }

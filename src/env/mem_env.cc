@@ -105,8 +105,7 @@ class MemEnv final : public Env {
     *result = std::make_unique<MemRandomAccessFile>(it->second);
     return Status::OK();
   }
-  Status NewWritableFile(const std::string& name,
-                         std::unique_ptr<WritableFile>* result) override {
+  Status NewWritableFile(const std::string& name, std::unique_ptr<WritableFile>* result) override {
     std::lock_guard<std::mutex> g(mu_);
     STRATA_RETURN_IF_ERROR(CheckParentLocked(name));
     auto f = std::make_shared<MemFile>();

@@ -207,8 +207,7 @@ class PosixEnv final : public Env {
       void* base = mmap(nullptr, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
       if (base != MAP_FAILED) {
         close(fd);  // the mapping stays valid
-        *result =
-            std::make_unique<PosixMmapFile>(name, static_cast<char*>(base), st.st_size);
+        *result = std::make_unique<PosixMmapFile>(name, static_cast<char*>(base), st.st_size);
         return Status::OK();
       }
     }
@@ -216,8 +215,7 @@ class PosixEnv final : public Env {
     return Status::OK();
   }
 
-  Status NewWritableFile(const std::string& name,
-                         std::unique_ptr<WritableFile>* result) override {
+  Status NewWritableFile(const std::string& name, std::unique_ptr<WritableFile>* result) override {
     int fd = open(name.c_str(), O_TRUNC | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError(name, errno);
     *result = std::make_unique<PosixWritableFile>(name, fd);

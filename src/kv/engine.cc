@@ -82,22 +82,6 @@ Result<const Backend*> Find(std::string_view name) {
                                  "\"; available: " + AvailableList());
 }
 
-class SizeChecker final : public WriteBatch::Handler {
- public:
-  explicit SizeChecker(const Options& options) : options_(options) {}
-  void Put(const Slice& key, const Slice& value) override {
-    if (status_.ok()) status_ = CheckKeyValueSize(options_, key, &value);
-  }
-  void Delete(const Slice& key) override {
-    if (status_.ok()) status_ = CheckKeyValueSize(options_, key, nullptr);
-  }
-  const Status& status() const { return status_; }
-
- private:
-  const Options& options_;
-  Status status_;
-};
-
 // Bounds applied on top of an unbounded iterator. `valid_` caches "base is valid and in range".
 class BoundedIterator final : public Iterator {
  public:
@@ -188,12 +172,6 @@ Status CheckKeyValueSize(const Options& options, const Slice& key, const Slice* 
                                    std::to_string(options.max_value_size));
   }
   return Status::OK();
-}
-
-Status CheckBatchSizes(const Options& options, const WriteBatch& batch) {
-  SizeChecker checker(options);
-  STRATA_RETURN_IF_ERROR(batch.Iterate(&checker));
-  return checker.status();
 }
 
 std::unique_ptr<Iterator> NewBoundedIterator(std::unique_ptr<Iterator> base,

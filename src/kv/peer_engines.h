@@ -15,12 +15,11 @@
 
 namespace strata::kv {
 
-// The key and value limits of Options, checked in one place for every backend's Write path.
-// `value` is nullptr for a delete. InvalidArgument names the sizes and the option.
+// The key and value limits of Options, checked in one place for every kv backend's Write path
+// (each checks while converting the batch, before applying anything). `value` is nullptr for a
+// delete. InvalidArgument names the size and the option. Strata's LSM, below this layer, has its
+// own check with the same wording (lsm/db_impl_write.cc).
 Status CheckKeyValueSize(const Options& options, const Slice& key, const Slice* value);
-// CheckKeyValueSize over every operation of `batch` (for backends that do not convert the batch
-// operation by operation anyway).
-Status CheckBatchSizes(const Options& options, const WriteBatch& batch);
 
 // Applies [lower, upper) bounds to an iterator that has none. Seeks outside the bounds are
 // clamped to them; an empty range (lower >= upper) is never Valid().

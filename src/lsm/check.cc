@@ -60,8 +60,8 @@ void CheckTable(const InternalKeyComparator& icmp, TableCache* cache, int level,
     return;
   }
   if (f.num_entries != 0 && entries != f.num_entries) {
-    report->problems.push_back(name + ": " + std::to_string(entries) + " entries, the MANIFEST recorded " +
-                               std::to_string(f.num_entries));
+    report->problems.push_back(name + ": " + std::to_string(entries) +
+                               " entries, the MANIFEST recorded " + std::to_string(f.num_entries));
   }
   report->tables++;
   report->table_entries += entries;
@@ -108,8 +108,9 @@ Status CheckDB(const std::string& dir, const kv::Options& in_options, CheckRepor
         FileType type;
         if (!ParseFileName(name, &number, &type)) continue;
         if (type == FileType::kTable && !live.count(number)) {
-          report->notes.push_back(name + ": not named by the MANIFEST (left by an interrupted "
-                                         "flush or compaction; removed at the next open)");
+          report->notes.push_back(name +
+                                  ": not named by the MANIFEST (left by an interrupted "
+                                  "flush or compaction; removed at the next open)");
         }
         if (type != FileType::kWal || number < versions.LogNumber()) continue;
         const std::string path = dir + "/" + name;
@@ -128,10 +129,12 @@ Status CheckDB(const std::string& dir, const kv::Options& in_options, CheckRepor
         // Damage followed by valid records is real; damage at the very end is a torn write.
         auto& dest = reader.CorruptionInMiddle() ? report->problems : report->notes;
         dest.insert(dest.end(), reporter.findings.begin(), reporter.findings.end());
-        if (!reader.status().ok()) report->problems.push_back(path + ": " + reader.status().ToString());
+        if (!reader.status().ok())
+          report->problems.push_back(path + ": " + reader.status().ToString());
         if (reader.TailDropped()) {
-          report->notes.push_back(path + ": ends in an incomplete record (a write interrupted "
-                                         "by a crash; never acknowledged as synced)");
+          report->notes.push_back(path +
+                                  ": ends in an incomplete record (a write interrupted "
+                                  "by a crash; never acknowledged as synced)");
         }
         uint64_t size = 0;
         env->GetFileSize(path, &size);

@@ -30,13 +30,15 @@ DBImpl::DBImpl(const std::string& dir, const kv::Options& options)
   topt.filter_user_keys = true;
   topt.block_cache = block_cache_.get();
   // Keep a few descriptors for the WAL, MANIFEST and LOCK.
-  table_cache_ = std::make_unique<TableCache>(dir_, env_, topt,
-                                              std::max(options_.max_open_files - 10, 10));
+  table_cache_ =
+      std::make_unique<TableCache>(dir_, env_, topt, std::max(options_.max_open_files - 10, 10));
   versions_ = std::make_unique<VersionSet>(dir_, &options_, table_cache_.get(), &icmp_);
   snapshots_ = std::make_shared<SnapshotRegistry>();
 }
 
-DBImpl::~DBImpl() { Close(); }
+DBImpl::~DBImpl() {
+  if (!closed_) Close();
+}
 
 Status DBImpl::CheckOpen() const {
   if (closed_ || !opened_) return Status::InvalidArgument(dir_ + ": the engine is closed");
@@ -334,7 +336,7 @@ void DBImpl::ReleaseSuperVersion(SuperVersion* sv) {
 Status DBImpl::Close() {
   {
     std::unique_lock<std::mutex> lock(mu_);
-    if (closed_) return Status::OK();
+    if (closed_) return Status::InvalidArgument(dir_ + ": the engine is already closed");
     closed_ = true;
     shutting_down_.store(true);
     // Wait for queued writers to finish so none is left inside the WAL.

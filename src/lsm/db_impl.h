@@ -55,9 +55,9 @@ class DBImpl final : public kv::Engine {
   // Waits until no flush or compaction is pending or running.
   Status WaitForBackgroundWork();
 
+  using Engine::Delete;
   using Engine::Get;
   using Engine::Put;
-  using Engine::Delete;
 
  private:
   struct Writer;

@@ -45,8 +45,7 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   VersionEdit edit;
   if (s.ok() && meta.file_size > 0) {
-    int level =
-        base->PickLevelForMemTableOutput(meta.smallest.user_key(), meta.largest.user_key());
+    int level = base->PickLevelForMemTableOutput(meta.smallest.user_key(), meta.largest.user_key());
     edit.AddFile(level, meta);
     table_bytes_written_ += meta.file_size;
   }
@@ -277,8 +276,8 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
 Status DBImpl::WaitForBackgroundWork() {
   std::unique_lock<std::mutex> lock(mu_);
   while (bg_error_.ok() && !shutting_down_ &&
-         (!imm_.empty() || flush_running_ || compaction_running_ ||
-          versions_->NeedsCompaction() || manual_compaction_ != nullptr)) {
+         (!imm_.empty() || flush_running_ || compaction_running_ || versions_->NeedsCompaction() ||
+          manual_compaction_ != nullptr)) {
     work_cv_.notify_all();
     bg_done_cv_.wait(lock);
   }

@@ -28,14 +28,14 @@ std::shared_ptr<const kv::Snapshot> DBImpl::GetSnapshot() {
   // Taken under the registry lock so a compaction reading the oldest snapshot cannot miss it.
   const SequenceNumber seq = versions_->LastSequence();
   auto pos = registry->sequences.insert(seq);
-  return std::shared_ptr<const kv::Snapshot>(
-      new SnapshotImpl(seq), [registry, pos](const kv::Snapshot* s) {
-        {
-          std::lock_guard<std::mutex> g(registry->mu);
-          registry->sequences.erase(pos);
-        }
-        delete s;
-      });
+  return std::shared_ptr<const kv::Snapshot>(new SnapshotImpl(seq),
+                                             [registry, pos](const kv::Snapshot* s) {
+                                               {
+                                                 std::lock_guard<std::mutex> g(registry->mu);
+                                                 registry->sequences.erase(pos);
+                                               }
+                                               delete s;
+                                             });
 }
 
 SequenceNumber DBImpl::SmallestSnapshot() {

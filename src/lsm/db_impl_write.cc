@@ -37,10 +37,9 @@ class SizeChecker final : public WriteBatch::Handler {
   void Put(const Slice& key, const Slice& value) override {
     CheckKey(key);
     if (status.ok() && value.size() > max_value_) {
-      status = Status::InvalidArgument("value of " + std::to_string(value.size()) +
-                                       " bytes exceeds max_value_size " +
-                                       std::to_string(max_value_) + " (operation " +
-                                       std::to_string(index_) + " of the batch)");
+      status = Status::InvalidArgument(
+          "value of " + std::to_string(value.size()) + " bytes exceeds max_value_size " +
+          std::to_string(max_value_) + " (operation " + std::to_string(index_) + " of the batch)");
     }
     index_++;
   }
@@ -154,8 +153,8 @@ DBImpl::Writer* DBImpl::BuildBatchGroup(WriteBatch* group) {
   Writer* last = first;
   for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
     Writer* w = *it;
-    if (w->batch == nullptr) break;         // a flush request goes alone
-    if (w->sync && !first->sync) break;     // a sync write must not ride in an unsynced group
+    if (w->batch == nullptr) break;      // a flush request goes alone
+    if (w->sync && !first->sync) break;  // a sync write must not ride in an unsynced group
     size += w->batch->ApproximateSize();
     if (size > max_size) break;
     group->Append(*w->batch);
@@ -181,8 +180,8 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
       continue;
     }
     // An empty memtable never switches: its arena's first block alone may exceed a tiny buffer.
-    if (!force && (mem_->NumEntries() == 0 ||
-                   mem_->ApproximateMemoryUsage() <= options_.write_buffer_size)) {
+    if (!force &&
+        (mem_->NumEntries() == 0 || mem_->ApproximateMemoryUsage() <= options_.write_buffer_size)) {
       return Status::OK();
     }
     if (force && mem_->NumEntries() == 0) return Status::OK();  // nothing to flush

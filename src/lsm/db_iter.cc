@@ -10,9 +10,8 @@ namespace {
 // value are held in saved_key_ / saved_value_.
 class DBIter final : public Iterator {
  public:
-  DBIter(const Comparator* cmp, Iterator* iter, SequenceNumber s,
-         std::optional<std::string> lower, std::optional<std::string> upper,
-         std::function<void()> cleanup)
+  DBIter(const Comparator* cmp, Iterator* iter, SequenceNumber s, std::optional<std::string> lower,
+         std::optional<std::string> upper, std::function<void()> cleanup)
       : ucmp_(cmp),
         iter_(iter),
         sequence_(s),

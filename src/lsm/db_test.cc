@@ -1,12 +1,13 @@
 // Engine-level tests of Strata's LSM: flushes, compactions, recovery, snapshots across them.
 // Behaviour shared with other backends is in tests/conformance.
+#include "lsm/db.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "base/random.h"
 #include "env/env.h"
-#include "lsm/db.h"
 #include "lsm/db_impl.h"
 
 namespace strata::lsm {

@@ -19,10 +19,7 @@ MemTable::MemTable(const InternalKeyComparator& cmp, size_t write_buffer_size)
       arena_(std::clamp<size_t>(write_buffer_size / 32, 4 << 10, 1 << 20)),
       table_(comparator_, &arena_) {}
 
-int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
-  return comparator.Compare(GetLengthPrefixed(a), GetLengthPrefixed(b));
-}
-
+// Decodes the entry once per move: merging iterators read key() many times per step.
 class MemTableIterator final : public Iterator {
  public:
   explicit MemTableIterator(MemTable::Table* table) : iter_(table) {}
@@ -32,21 +29,37 @@ class MemTableIterator final : public Iterator {
     PutVarint32(&tmp_, static_cast<uint32_t>(k.size()));
     tmp_.append(k.data(), k.size());
     iter_.Seek(tmp_.data());
+    Decode();
   }
-  void SeekToFirst() override { iter_.SeekToFirst(); }
-  void SeekToLast() override { iter_.SeekToLast(); }
-  void Next() override { iter_.Next(); }
-  void Prev() override { iter_.Prev(); }
-  Slice key() const override { return GetLengthPrefixed(iter_.key()); }
-  Slice value() const override {
-    Slice k = GetLengthPrefixed(iter_.key());
-    return GetLengthPrefixed(k.data() + k.size());
+  void SeekToFirst() override {
+    iter_.SeekToFirst();
+    Decode();
   }
+  void SeekToLast() override {
+    iter_.SeekToLast();
+    Decode();
+  }
+  void Next() override {
+    iter_.Next();
+    Decode();
+  }
+  void Prev() override {
+    iter_.Prev();
+    Decode();
+  }
+  Slice key() const override { return key_; }
+  Slice value() const override { return value_; }
   Status status() const override { return Status::OK(); }
 
  private:
+  void Decode() {
+    if (!iter_.Valid()) return;
+    key_ = GetLengthPrefixed(iter_.key());
+    value_ = GetLengthPrefixed(key_.data() + key_.size());
+  }
   MemTable::Table::Iterator iter_;
   std::string tmp_;
+  Slice key_, value_;
 };
 
 Iterator* MemTable::NewIterator() { return new MemTableIterator(&table_); }
@@ -56,7 +69,7 @@ void MemTable::Add(SequenceNumber s, ValueType type, const Slice& key, const Sli
   const size_t internal_key_size = key_size + 8;
   const size_t encoded_len = VarintLength(internal_key_size) + internal_key_size +
                              VarintLength(value.size()) + value.size();
-  char* buf = arena_.Allocate(encoded_len);
+  char* buf = table_.AllocateKey(encoded_len);
   char* p = EncodeVarint32(buf, static_cast<uint32_t>(internal_key_size));
   memcpy(p, key.data(), key_size);
   p += key_size;
@@ -64,7 +77,7 @@ void MemTable::Add(SequenceNumber s, ValueType type, const Slice& key, const Sli
   p += 8;
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
   memcpy(p, value.data(), value.size());
-  table_.Insert(buf);
+  table_.InsertAllocated();
   num_entries_.fetch_add(1, std::memory_order_relaxed);
 }
 

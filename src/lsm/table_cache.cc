@@ -30,8 +30,7 @@ class TableIterator final : public Iterator {
 TableCache::TableCache(std::string dir, Env* env, const TableOptions& options, size_t capacity)
     : dir_(std::move(dir)), env_(env), options_(options), capacity_(capacity < 8 ? 8 : capacity) {}
 
-Status TableCache::FindTable(uint64_t number, uint64_t file_size,
-                             std::shared_ptr<Table>* table) {
+Status TableCache::FindTable(uint64_t number, uint64_t file_size, std::shared_ptr<Table>* table) {
   {
     std::lock_guard<std::mutex> g(mu_);
     auto it = tables_.find(number);
@@ -45,6 +44,13 @@ Status TableCache::FindTable(uint64_t number, uint64_t file_size,
   std::string name = TableFileName(dir_, number);
   std::unique_ptr<RandomAccessFile> file;
   STRATA_RETURN_IF_ERROR(env_->NewRandomAccessFile(name, &file));
+  // A table never changes after it is written: another size means it was cut or replaced.
+  uint64_t actual_size = 0;
+  STRATA_RETURN_IF_ERROR(env_->GetFileSize(name, &actual_size));
+  if (actual_size != file_size) {
+    return Status::Corruption(name + ": " + std::to_string(actual_size) + " bytes, but " +
+                              std::to_string(file_size) + " were written (truncated or replaced)");
+  }
   std::unique_ptr<Table> opened;
   STRATA_RETURN_IF_ERROR(Table::Open(options_, std::move(file), file_size, name, &opened));
   std::shared_ptr<Table> shared(std::move(opened));

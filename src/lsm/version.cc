@@ -166,8 +166,7 @@ Status Version::Get(bool fill_cache, const LookupKey& k, std::string* value) {
 
   auto search = [&](FileMetaData* f) -> Status {
     ctx.state = GetState::kNotFound;
-    Status s = vset_->table_cache_->Get(fill_cache, f->number, f->file_size, ikey, &ctx,
-                                        SaveValue);
+    Status s = vset_->table_cache_->Get(fill_cache, f->number, f->file_size, ikey, &ctx, SaveValue);
     if (!s.ok()) return s;
     if (ctx.state == GetState::kCorrupt) {
       return Status::Corruption("unparsable internal key in table #" + std::to_string(f->number));
@@ -203,8 +202,7 @@ Status Version::Get(bool fill_cache, const LookupKey& k, std::string* value) {
 
 Iterator* Version::NewConcatenatingIterator(bool fill_cache,
                                             std::vector<FileMetaData*> files) const {
-  return new ConcatenatingIterator(vset_->icmp_, vset_->table_cache_, std::move(files),
-                                   fill_cache);
+  return new ConcatenatingIterator(vset_->icmp_, vset_->table_cache_, std::move(files), fill_cache);
 }
 
 void Version::AddIterators(bool fill_cache, std::vector<Iterator*>* iters) {
@@ -212,7 +210,8 @@ void Version::AddIterators(bool fill_cache, std::vector<Iterator*>* iters) {
     iters->push_back(vset_->table_cache_->NewIterator(fill_cache, (*it)->number, (*it)->file_size));
   }
   for (int level = 1; level < kNumLevels; level++) {
-    if (!files_[level].empty()) iters->push_back(NewConcatenatingIterator(fill_cache, files_[level]));
+    if (!files_[level].empty())
+      iters->push_back(NewConcatenatingIterator(fill_cache, files_[level]));
   }
 }
 

@@ -55,10 +55,9 @@ class VersionBuilder {
         });
         for (size_t i = 1; i < files.size(); i++) {
           if (icmp.Compare(files[i - 1]->largest.Encode(), files[i]->smallest.Encode()) >= 0) {
-            return Status::Corruption("MANIFEST: overlapping tables #" +
-                                      std::to_string(files[i - 1]->number) + " and #" +
-                                      std::to_string(files[i]->number) + " in level " +
-                                      std::to_string(level));
+            return Status::Corruption(
+                "MANIFEST: overlapping tables #" + std::to_string(files[i - 1]->number) + " and #" +
+                std::to_string(files[i]->number) + " in level " + std::to_string(level));
           }
         }
       }
@@ -303,7 +302,7 @@ Status VersionSet::Recover() {
   STRATA_RETURN_IF_ERROR(s);
   if (!have_next_file || !have_log_number || !have_last_sequence) {
     return Status::Corruption(manifest + ": incomplete (missing " +
-                              std::string(!have_next_file     ? "next file number"
+                              std::string(!have_next_file    ? "next file number"
                                           : !have_log_number ? "log number"
                                                              : "last sequence number") +
                               ")");

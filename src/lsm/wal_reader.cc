@@ -7,6 +7,29 @@
 
 namespace strata::lsm {
 
+namespace {
+
+// True when [p, p + n) holds, at any offset, an intact fragment of log `log_number` (a known
+// type, the right log number, a length inside the range, a matching checksum). Used after damage
+// that could pass for a torn tail: an intact fragment behind it proves it is not one.
+bool HasIntactFragment(const char* p, size_t n, uint32_t log_number) {
+  for (size_t i = 0; i + wal::kHeaderSize <= n; i++) {
+    const char* header = p + i;
+    const unsigned int type = static_cast<uint8_t>(header[6]);
+    if (type == wal::kZeroType || type > wal::kMaxRecordType) continue;
+    if (DecodeFixed32(header + 7) != log_number) continue;
+    const uint32_t length = static_cast<uint8_t>(header[4]) |
+                            (static_cast<uint32_t>(static_cast<uint8_t>(header[5])) << 8);
+    if (length > n - i - wal::kHeaderSize) continue;
+    if (Checksum32(header + 6, 5, header + wal::kHeaderSize, length) == DecodeFixed32(header)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 WalReader::WalReader(SequentialFile* file, Reporter* reporter, bool checksum, uint64_t log_number,
                      uint64_t initial_offset)
     : file_(file),
@@ -192,13 +215,16 @@ unsigned int WalReader::ReadPhysicalRecord(Slice* result) {
     if (wal::kHeaderSize + length > buffer_.size()) {
       const size_t drop = buffer_.size();
       const size_t offset_in_block = buffer_.data() - backing_store_.get();
+      // Intact data after this header proves the length damaged (not a torn append).
+      const bool intact_after = checksum_ && HasIntactFragment(header + 1, drop - 1, log_number_);
       buffer_.clear();
-      if (eof_ && offset_in_block + wal::kHeaderSize + length <= wal::kBlockSize) {
+      if (eof_ && !intact_after && offset_in_block + wal::kHeaderSize + length <= wal::kBlockSize) {
         // The fragment would fit in its block: the file ends inside it (a torn append).
         tail_dropped_ = true;
         return kEof;
       }
       ReportCorruption(drop, offset, "bad fragment length " + std::to_string(length));
+      if (intact_after) corruption_in_middle_ = true;
       return kBadRecord;
     }
 
@@ -208,8 +234,12 @@ unsigned int WalReader::ReadPhysicalRecord(Slice* result) {
       if (actual != expected) {
         // The length may be the damaged field, so nothing else in this block can be trusted.
         const size_t drop = buffer_.size();
+        // A torn append leaves nothing intact behind it; intact data after the damage in this
+        // (possibly last) block means the damage is in the middle of the log.
+        const bool intact_after = HasIntactFragment(header + 1, drop - 1, log_number_);
         buffer_.clear();
         ReportCorruption(drop, offset, "checksum mismatch");
+        if (intact_after) corruption_in_middle_ = true;
         return kBadRecord;
       }
     }
