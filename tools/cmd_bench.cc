@@ -41,6 +41,10 @@ void AddBenchKvCommand(CLI::App& bench, int* exit_code) {
   kv->add_option("--compression", config->compression,
                  "lz4, zstd or none; default: each engine's default")
       ->check(CLI::IsMember({"lz4", "zstd", "none"}));
+  kv->add_option("--write-buffer", config->write_buffer_size,
+                 "Write buffer (memtable) bytes for every engine; default: each engine's");
+  kv->add_option("--block-cache", config->block_cache_size,
+                 "Block cache bytes for every engine; default: each engine's");
   kv->add_option("--sync-num", config->sync_num,
                  "Operations of fillsync; default: num/100, at most 10000");
   kv->add_flag("--no-isolate", *no_isolate,

@@ -584,6 +584,8 @@ std::string Validate(const KvBenchConfig& config, kv::Options* options,
     return "the compression ratio must be in (0, 1]";
   }
   options->create_if_missing = true;
+  if (config.write_buffer_size != 0) options->write_buffer_size = config.write_buffer_size;
+  if (config.block_cache_size != 0) options->block_cache_size = config.block_cache_size;
   if (config.compression == "lz4") {
     options->compression = kv::Compression::kLZ4;
   } else if (config.compression == "zstd") {

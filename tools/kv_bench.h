@@ -39,6 +39,10 @@ struct KvBenchConfig {
   uint64_t seed = 301;
   // "lz4", "zstd", "none", or empty for the engines' defaults.
   std::string compression;
+  // Engine settings applied to every engine (as db_bench's --write_buffer_size and
+  // --cache_size); 0: each engine's default.
+  size_t write_buffer_size = 0;
+  size_t block_cache_size = 0;
   // Operations of fillsync; 0: num / 100, at most 10000 (and at least 1).
   uint64_t sync_num = 0;
   // Fraction of each value that is random (the rest repeats it), as db_bench's.

@@ -34,14 +34,22 @@ enum class Compression : unsigned char { kNone = 0, kLZ4 = 1, kZstd = 2 };
 struct Options {
   bool create_if_missing = false;
   bool error_if_exists = false;
-  // Bytes buffered in memory before a flush to disk (Strata: the memtable; peers: their own).
-  size_t write_buffer_size = 64 << 20;
+  // Settings every engine has in some form. Unset means the engine's own default, so that a
+  // peer opened through this interface behaves as that peer does out of the box; Strata's own
+  // defaults are the kStrata* values.
+  // Bytes buffered in memory before a flush to disk (Strata: the memtable).
+  std::optional<size_t> write_buffer_size;
   // Bytes of uncompressed blocks kept in memory.
-  size_t block_cache_size = 64 << 20;
-  Compression compression = Compression::kLZ4;
-  int zstd_level = 3;
+  std::optional<size_t> block_cache_size;
+  std::optional<Compression> compression;
   // Bloom filter bits per key; 0 disables filters.
-  int bloom_bits_per_key = 10;
+  std::optional<int> bloom_bits_per_key;
+  static constexpr size_t kStrataWriteBufferSize = 64 << 20;
+  static constexpr size_t kStrataBlockCacheSize = 64 << 20;
+  static constexpr Compression kStrataCompression = Compression::kLZ4;
+  static constexpr int kStrataBloomBitsPerKey = 10;
+
+  int zstd_level = 3;
   // The sync choice for writes whose WriteOptions do not say.
   bool sync = false;
   // Upper bound on open table files kept by the table cache.

@@ -302,16 +302,19 @@ Result<std::unique_ptr<Engine>> OpenLevelDBEngine(const std::string& dir, const 
   leveldb::Options lo;
   lo.create_if_missing = options.create_if_missing;
   lo.error_if_exists = options.error_if_exists;
-  lo.write_buffer_size = options.write_buffer_size;
+  // Unset settings keep LevelDB's own defaults (4 MiB buffer, 8 MiB cache, Snappy, no filter).
+  if (options.write_buffer_size) lo.write_buffer_size = *options.write_buffer_size;
   lo.max_open_files = options.max_open_files;
-  lo.compression = options.compression == Compression::kNone ? leveldb::kNoCompression
-                                                             : leveldb::kSnappyCompression;
-  if (options.block_cache_size > 0) {
-    handle->cache.reset(leveldb::NewLRUCache(options.block_cache_size));
+  if (options.compression) {
+    lo.compression = *options.compression == Compression::kNone ? leveldb::kNoCompression
+                                                                : leveldb::kSnappyCompression;
+  }
+  if (options.block_cache_size && *options.block_cache_size > 0) {
+    handle->cache.reset(leveldb::NewLRUCache(*options.block_cache_size));
     lo.block_cache = handle->cache.get();
   }
-  if (options.bloom_bits_per_key > 0) {
-    handle->filter.reset(leveldb::NewBloomFilterPolicy(options.bloom_bits_per_key));
+  if (options.bloom_bits_per_key && *options.bloom_bits_per_key > 0) {
+    handle->filter.reset(leveldb::NewBloomFilterPolicy(*options.bloom_bits_per_key));
     lo.filter_policy = handle->filter.get();
   }
   leveldb::DB* db = nullptr;

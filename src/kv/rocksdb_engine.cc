@@ -293,11 +293,12 @@ rocksdb::Options ToRocksOptions(const Options& options) {
   rocksdb::Options ro;
   ro.create_if_missing = options.create_if_missing;
   ro.error_if_exists = options.error_if_exists;
-  ro.write_buffer_size = options.write_buffer_size;
+  // Unset settings keep RocksDB's own defaults (64 MiB buffer, 8 MiB cache, Snappy, no filter).
+  if (options.write_buffer_size) ro.write_buffer_size = *options.write_buffer_size;
   ro.max_open_files = options.max_open_files;
-  switch (options.compression) {
+  switch (options.compression.value_or(Compression::kNone)) {
     case Compression::kNone:
-      ro.compression = rocksdb::kNoCompression;
+      if (options.compression) ro.compression = rocksdb::kNoCompression;
       break;
     case Compression::kLZ4:
       ro.compression = rocksdb::kLZ4Compression;
@@ -308,13 +309,15 @@ rocksdb::Options ToRocksOptions(const Options& options) {
       break;
   }
   rocksdb::BlockBasedTableOptions table;
-  if (options.block_cache_size > 0) {
-    table.block_cache = rocksdb::NewLRUCache(options.block_cache_size);
-  } else {
-    table.no_block_cache = true;
+  if (options.block_cache_size) {
+    if (*options.block_cache_size > 0) {
+      table.block_cache = rocksdb::NewLRUCache(*options.block_cache_size);
+    } else {
+      table.no_block_cache = true;
+    }
   }
-  if (options.bloom_bits_per_key > 0) {
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
+  if (options.bloom_bits_per_key && *options.bloom_bits_per_key > 0) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(*options.bloom_bits_per_key));
   }
   ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   ro.statistics = rocksdb::CreateDBStatistics();

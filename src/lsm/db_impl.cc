@@ -13,20 +13,29 @@ namespace strata::lsm {
 DBImpl::DBImpl(const std::string& dir, const kv::Options& options)
     : dir_(dir), options_(options), icmp_(BytewiseComparator()) {
   if (options_.env == nullptr) options_.env = Env::Default();
+  // Resolve the shared settings to Strata's defaults; below they are always set.
+  options_.write_buffer_size =
+      options_.write_buffer_size.value_or(kv::Options::kStrataWriteBufferSize);
+  options_.block_cache_size =
+      options_.block_cache_size.value_or(kv::Options::kStrataBlockCacheSize);
+  options_.compression = options_.compression.value_or(kv::Options::kStrataCompression);
+  options_.bloom_bits_per_key =
+      options_.bloom_bits_per_key.value_or(kv::Options::kStrataBloomBitsPerKey);
+  write_buffer_size_ = *options_.write_buffer_size;
   env_ = options_.env;
   options_.max_immutable_memtables = std::clamp(options_.max_immutable_memtables, 1, 8);
   options_.l0_compaction_trigger = std::max(options_.l0_compaction_trigger, 1);
   options_.l0_slowdown_trigger =
       std::max(options_.l0_slowdown_trigger, options_.l0_compaction_trigger);
   options_.l0_stop_trigger = std::max(options_.l0_stop_trigger, options_.l0_slowdown_trigger);
-  block_cache_ = NewLRUCache(options_.block_cache_size);
+  block_cache_ = NewLRUCache(*options_.block_cache_size);
   TableOptions topt;
   topt.comparator = &icmp_;
   topt.block_size = options_.block_size;
   topt.restart_interval = options_.block_restart_interval;
-  topt.compression = options_.compression;
+  topt.compression = *options_.compression;
   topt.zstd_level = options_.zstd_level;
-  topt.bloom_bits_per_key = options_.bloom_bits_per_key;
+  topt.bloom_bits_per_key = *options_.bloom_bits_per_key;
   topt.filter_user_keys = true;
   topt.block_cache = block_cache_.get();
   // Keep a few descriptors for the WAL, MANIFEST and LOCK.
@@ -94,6 +103,21 @@ Status DBImpl::Recover(std::unique_lock<std::mutex>& lock) {
   STRATA_RETURN_IF_ERROR(env_->LockFile(LockFileName(dir_), &db_lock_));
 
   if (!env_->FileExists(CurrentFileName(dir_))) {
+    // Without CURRENT, a directory that still holds tables, WALs or a MANIFEST is a damaged
+    // database, not an empty one: creating afresh would delete those files as obsolete.
+    std::vector<std::string> existing;
+    STRATA_RETURN_IF_ERROR(env_->GetChildren(dir_, &existing));
+    for (const std::string& name : existing) {
+      uint64_t number;
+      FileType type;
+      if (ParseFileName(name, &number, &type) &&
+          (type == FileType::kTable || type == FileType::kWal || type == FileType::kManifest)) {
+        return Status::Corruption(CurrentFileName(dir_) + " is missing but database files (" +
+                                  name +
+                                  ", ...) are present; refusing to start an empty database "
+                                  "over them");
+      }
+    }
     if (!options_.create_if_missing) {
       return Status::InvalidArgument(dir_ + ": no database here (create_if_missing is false)");
     }
@@ -126,13 +150,13 @@ Status DBImpl::Recover(std::unique_lock<std::mutex>& lock) {
 
   VersionEdit edit;
   SequenceNumber max_sequence = versions_->LastSequence();
-  mem_ = new MemTable(icmp_, options_.write_buffer_size);
+  mem_ = new MemTable(icmp_, write_buffer_size_);
   mem_->Ref();
   for (uint64_t number : wals) STRATA_RETURN_IF_ERROR(ReplayWal(number, &max_sequence, &edit));
   if (mem_->NumEntries() > 0) {
     STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, &edit, nullptr));
     mem_->Unref();
-    mem_ = new MemTable(icmp_, options_.write_buffer_size);
+    mem_ = new MemTable(icmp_, write_buffer_size_);
     mem_->Ref();
   }
   versions_->SetLastSequence(max_sequence);
@@ -188,10 +212,10 @@ Status DBImpl::ReplayWal(uint64_t number, SequenceNumber* max_sequence, VersionE
     }
     const SequenceNumber last = batch.Sequence() + batch.Count() - 1;
     if (last > *max_sequence) *max_sequence = last;
-    if (mem_->ApproximateMemoryUsage() > options_.write_buffer_size) {
+    if (mem_->ApproximateMemoryUsage() > write_buffer_size_) {
       STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, edit, nullptr));
       mem_->Unref();
-      mem_ = new MemTable(icmp_, options_.write_buffer_size);
+      mem_ = new MemTable(icmp_, write_buffer_size_);
       mem_->Ref();
     }
   }

@@ -109,7 +109,8 @@ class DBImpl final : public kv::Engine {
   void RecordBackgroundError(const Status& s);
 
   const std::string dir_;
-  kv::Options options_;
+  kv::Options options_;  // with every optional setting resolved
+  size_t write_buffer_size_;
   Env* env_;
   const InternalKeyComparator icmp_;
   std::unique_ptr<Cache> block_cache_;

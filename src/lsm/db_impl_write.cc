@@ -181,7 +181,7 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
     }
     // An empty memtable never switches: its arena's first block alone may exceed a tiny buffer.
     if (!force &&
-        (mem_->NumEntries() == 0 || mem_->ApproximateMemoryUsage() <= options_.write_buffer_size)) {
+        (mem_->NumEntries() == 0 || mem_->ApproximateMemoryUsage() <= write_buffer_size_)) {
       return Status::OK();
     }
     if (force && mem_->NumEntries() == 0) return Status::OK();  // nothing to flush
@@ -213,7 +213,7 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
     wal_number_ = number;
     wal_file_ = std::move(file);
     wal_ = std::make_unique<WalWriter>(wal_file_.get(), number);
-    mem_ = new MemTable(icmp_, options_.write_buffer_size);
+    mem_ = new MemTable(icmp_, write_buffer_size_);
     mem_->Ref();
     InstallSuperVersion();
     force = false;

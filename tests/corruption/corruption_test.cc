@@ -584,9 +584,6 @@ TEST_F(CorruptionTest, MissingCurrentWithoutCreate) {
 // With create_if_missing, a directory holding a MANIFEST and tables but no CURRENT must not be
 // taken for an empty directory: a fresh database there would delete the tables as obsolete.
 TEST_F(CorruptionTest, MissingCurrentWithCreateKeepsTables) {
-  GTEST_SKIP() << "engine bug: DBImpl::Recover (db_impl.cc) runs NewDB when CURRENT is missing "
-                  "even though a MANIFEST and tables exist, and RemoveObsoleteFiles then deletes "
-                  "every table";
   Build(kNumKeys, true);
   const std::string table = OnlyFile(FileType::kTable);
   ASSERT_TRUE(env_->RemoveFile(CurrentFileName(dir_)).ok());
@@ -594,6 +591,8 @@ TEST_F(CorruptionTest, MissingCurrentWithCreateKeepsTables) {
   Close();
   EXPECT_TRUE(env_->FileExists(table)) << "open (" << s.ToString() << ") deleted " << table;
   EXPECT_FALSE(s.ok()) << "opened an empty database over existing tables";
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("CURRENT"), std::string::npos) << s.ToString();
 }
 
 }  // namespace
