@@ -69,6 +69,7 @@ struct WorkloadResult {
   double seconds = 0;
   double p50_us = 0, p99_us = 0, p999_us = 0, mean_us = 0, max_us = 0;
   uint64_t disk_bytes = 0;  // size of the engine's directory after the workload
+  std::string shape;        // files per level after the workload ("L0:3 L1:1"), when reported
   // FNV-style digest of the keys in the order used, so runs can be checked to be identical.
   uint64_t key_digest = 0;
   std::string error;  // empty when the workload succeeded

@@ -45,6 +45,9 @@ void AddBenchKvCommand(CLI::App& bench, int* exit_code) {
                  "Write buffer (memtable) bytes for every engine; default: each engine's");
   kv->add_option("--block-cache", config->block_cache_size,
                  "Block cache bytes for every engine; default: each engine's");
+  kv->add_option("--engine-option", config->engine_options,
+                 "A Strata engine tuning, name=value (repeatable): l0_compaction_trigger, "
+                 "max_bytes_for_level_base, target_file_size, block_size, ...");
   kv->add_option("--sync-num", config->sync_num,
                  "Operations of fillsync; default: num/100, at most 10000");
   kv->add_flag("--no-isolate", *no_isolate,

@@ -178,6 +178,12 @@ class EngineRunner {
     for (const std::string& name : workloads) {
       WorkloadResult w = RunWorkload(name);
       w.disk_bytes = DirectorySize(dir_);
+      if (db_ != nullptr) {
+        for (const kv::LevelStats& l : db_->GetStats().levels) {
+          if (l.files > 0)
+            w.shape += fmt::format("{}L{}:{}", w.shape.empty() ? "" : " ", l.level, l.files);
+        }
+      }
       result.max_disk_bytes = std::max(result.max_disk_bytes, w.disk_bytes);
       on_workload(w);
       result.workloads.push_back(std::move(w));
@@ -435,6 +441,8 @@ void PrintProgress(const KvBenchConfig& config, const std::string& engine,
       config.progress, "{:<8} {:<12} {:>10.0f} ops/s {:>7.1f} MB/s  p50 {} us  p99 {} us{}\n",
       engine, w.workload, w.OpsPerSec(), w.MbPerSec(), FormatMicros(w.p50_us),
       FormatMicros(w.p99_us), w.found > 0 ? fmt::format("  ({} of {} found)", w.found, w.ops) : "");
+  if (!w.shape.empty())
+    fmt::print(config.progress, "{:<8} {:<12} files per level: {}\n", "", "", w.shape);
 }
 
 // Results travel from a child to the parent as tab-separated lines: "W" per workload (sent as
@@ -568,6 +576,44 @@ int DecimalDigits(uint64_t v) {
   return d;
 }
 
+// Applies one "name=value" tuning of Strata's engine (the peers ignore these fields).
+std::string ApplyEngineOption(const std::string& setting, kv::Options* options) {
+  const size_t eq = setting.find('=');
+  if (eq == std::string::npos)
+    return fmt::format("--engine-option \"{}\" is not name=value", setting);
+  const std::string name = setting.substr(0, eq);
+  uint64_t value = 0;
+  try {
+    value = std::stoull(setting.substr(eq + 1));
+  } catch (...) {
+    return fmt::format("--engine-option {}: \"{}\" is not a number", name, setting.substr(eq + 1));
+  }
+  if (name == "l0_compaction_trigger") {
+    options->l0_compaction_trigger = static_cast<int>(value);
+  } else if (name == "l0_slowdown_trigger") {
+    options->l0_slowdown_trigger = static_cast<int>(value);
+  } else if (name == "l0_stop_trigger") {
+    options->l0_stop_trigger = static_cast<int>(value);
+  } else if (name == "max_immutable_memtables") {
+    options->max_immutable_memtables = static_cast<int>(value);
+  } else if (name == "target_file_size") {
+    options->target_file_size = value;
+  } else if (name == "max_bytes_for_level_base") {
+    options->max_bytes_for_level_base = value;
+  } else if (name == "level_size_multiplier") {
+    options->level_size_multiplier = static_cast<int>(value);
+  } else if (name == "block_size") {
+    options->block_size = value;
+  } else if (name == "block_restart_interval") {
+    options->block_restart_interval = static_cast<int>(value);
+  } else if (name == "bloom_bits_per_key") {
+    options->bloom_bits_per_key = static_cast<int>(value);
+  } else {
+    return fmt::format("unknown --engine-option \"{}\"", name);
+  }
+  return "";
+}
+
 // Checks the configuration and resolves the defaults into `options` and `workloads`.
 std::string Validate(const KvBenchConfig& config, kv::Options* options,
                      std::vector<std::string>* workloads) {
@@ -586,6 +632,9 @@ std::string Validate(const KvBenchConfig& config, kv::Options* options,
   options->create_if_missing = true;
   if (config.write_buffer_size != 0) options->write_buffer_size = config.write_buffer_size;
   if (config.block_cache_size != 0) options->block_cache_size = config.block_cache_size;
+  for (const std::string& setting : config.engine_options) {
+    if (std::string err = ApplyEngineOption(setting, options); !err.empty()) return err;
+  }
   if (config.compression == "lz4") {
     options->compression = kv::Compression::kLZ4;
   } else if (config.compression == "zstd") {

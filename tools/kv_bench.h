@@ -43,6 +43,8 @@ struct KvBenchConfig {
   // --cache_size); 0: each engine's default.
   size_t write_buffer_size = 0;
   size_t block_cache_size = 0;
+  // Strata engine tunings, "name=value" (l0_compaction_trigger, max_bytes_for_level_base, ...).
+  std::vector<std::string> engine_options;
   // Operations of fillsync; 0: num / 100, at most 10000 (and at least 1).
   uint64_t sync_num = 0;
   // Fraction of each value that is random (the rest repeats it), as db_bench's.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/hash.h"
+
 namespace strata::lsm {
 namespace {
 
@@ -16,8 +18,35 @@ Slice GetLengthPrefixed(const char* data) {
 
 MemTable::MemTable(const InternalKeyComparator& cmp, size_t write_buffer_size)
     : comparator_(cmp),
+      // About one filter bit per 8 bytes of buffer: ~16 bits per key for 100-byte records.
+      filter_words_(std::max<size_t>(write_buffer_size / 512, 64)),
       arena_(std::clamp<size_t>(write_buffer_size / 32, 4 << 10, 1 << 20)),
-      table_(comparator_, &arena_) {}
+      table_(comparator_, &arena_) {
+  filter_.reset(new std::atomic<uint64_t>[filter_words_]);
+  for (size_t i = 0; i < filter_words_; i++) filter_[i].store(0, std::memory_order_relaxed);
+}
+
+namespace {
+// Three bits in one 64-bit word, all from one hash.
+inline void FilterProbe(uint64_t h, size_t words, size_t* word, uint64_t* mask) {
+  *word = static_cast<size_t>((h >> 32) % words);
+  *mask = (1ull << (h & 63)) | (1ull << ((h >> 6) & 63)) | (1ull << ((h >> 12) & 63));
+}
+}  // namespace
+
+void MemTable::AddToFilter(const Slice& user_key) {
+  size_t word;
+  uint64_t mask;
+  FilterProbe(Hash64(user_key.data(), user_key.size()), filter_words_, &word, &mask);
+  filter_[word].fetch_or(mask, std::memory_order_relaxed);
+}
+
+bool MemTable::MayContain(const Slice& user_key) const {
+  size_t word;
+  uint64_t mask;
+  FilterProbe(Hash64(user_key.data(), user_key.size()), filter_words_, &word, &mask);
+  return (filter_[word].load(std::memory_order_relaxed) & mask) == mask;
+}
 
 // Decodes the entry once per move: merging iterators read key() many times per step.
 class MemTableIterator final : public Iterator {
@@ -78,10 +107,12 @@ void MemTable::Add(SequenceNumber s, ValueType type, const Slice& key, const Sli
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
   memcpy(p, value.data(), value.size());
   table_.InsertAllocated();
+  AddToFilter(key);
   num_entries_.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) {
+  if (!MayContain(key.user_key())) return false;
   Table::Iterator iter(&table_);
   iter.Seek(key.memtable_key().data());
   if (!iter.Valid()) return false;

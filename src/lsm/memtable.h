@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "base/arena.h"
@@ -25,7 +26,7 @@ class MemTable {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
-  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage(); }
+  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage() + filter_words_ * 8; }
   uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
 
   // An iterator over internal keys; the memtable must outlive it (hold a Ref).
@@ -67,7 +68,15 @@ class MemTable {
   using Table = SkipList<const char*, KeyComparator>;
   friend class MemTableIterator;
 
+  // A blocked bloom filter over the user keys: most point reads miss the memtable, and this
+  // answers them without walking the skiplist. Bits are set with atomic OR by the one writer;
+  // a reader that may see a key (its sequence is published after the insert) sees its bits.
+  bool MayContain(const Slice& user_key) const;
+  void AddToFilter(const Slice& user_key);
+
   KeyComparator comparator_;
+  std::unique_ptr<std::atomic<uint64_t>[]> filter_;
+  size_t filter_words_ = 0;
   std::atomic<int> refs_{0};
   std::atomic<uint64_t> num_entries_{0};
   Arena arena_;

@@ -234,9 +234,10 @@ bool Version::OverlapInLevel(int level, const Slice* smallest, const Slice* larg
 }
 
 int Version::PickLevelForMemTableOutput(const Slice& smallest, const Slice& largest) {
-  // Push a flushed table below L0 when nothing overlaps it, so sequential loads skip compactions;
-  // but not so deep that later overlapping writes would make expensive compactions.
-  constexpr int kMaxMemCompactLevel = 2;
+  // Push a flushed table to L1 when nothing overlaps it, so sequential loads skip compactions.
+  // Not deeper: in a random load the first flush overlaps nothing yet, and a table parked in L2
+  // would stay an extra sorted run that every read probes until L1 outgrows its target.
+  constexpr int kMaxMemCompactLevel = 1;
   int level = 0;
   if (OverlapInLevel(0, &smallest, &largest)) return 0;
   InternalKey start(smallest, kMaxSequenceNumber, kValueTypeForSeek);
