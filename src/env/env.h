@@ -71,6 +71,13 @@ class Env {
   virtual Status NewAppendableFile(const std::string& name,
                                    std::unique_ptr<WritableFile>* result) = 0;
 
+  // A file for a write-ahead log. Appends must survive a crash of the process once Append
+  // returns (Flush is a no-op), and Sync makes them durable. The POSIX Env appends through a
+  // memory map, with no system call per append; the default is NewWritableFile.
+  virtual Status NewLogFile(const std::string& name, std::unique_ptr<WritableFile>* result) {
+    return NewWritableFile(name, result);
+  }
+
   virtual bool FileExists(const std::string& name) = 0;
   // Names (not paths) of the entries of `dir`.
   virtual Status GetChildren(const std::string& dir, std::vector<std::string>* result) = 0;

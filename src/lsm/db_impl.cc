@@ -162,7 +162,7 @@ Status DBImpl::Recover(std::unique_lock<std::mutex>& lock) {
   versions_->SetLastSequence(max_sequence);
 
   wal_number_ = versions_->NewFileNumber();
-  STRATA_RETURN_IF_ERROR(env_->NewWritableFile(WalFileName(dir_, wal_number_), &wal_file_));
+  STRATA_RETURN_IF_ERROR(env_->NewLogFile(WalFileName(dir_, wal_number_), &wal_file_));
   wal_ = std::make_unique<WalWriter>(wal_file_.get(), wal_number_);
   edit.SetLogNumber(wal_number_);
 

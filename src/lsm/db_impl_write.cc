@@ -197,7 +197,7 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
     // Switch to a new memtable and WAL.
     const uint64_t number = versions_->NewFileNumber();
     std::unique_ptr<WritableFile> file;
-    Status s = env_->NewWritableFile(WalFileName(dir_, number), &file);
+    Status s = env_->NewLogFile(WalFileName(dir_, number), &file);
     if (s.ok()) s = env_->SyncDir(dir_);  // synced writes to the new WAL need its entry durable
     if (!s.ok()) return s;
     // Sync the old WAL so that a later synced write never survives a crash that loses an

@@ -38,7 +38,9 @@ void MemTable::AddToFilter(const Slice& user_key) {
   size_t word;
   uint64_t mask;
   FilterProbe(Hash64(user_key.data(), user_key.size()), filter_words_, &word, &mask);
-  filter_[word].fetch_or(mask, std::memory_order_relaxed);
+  // One writer: a plain load and store avoid a locked read-modify-write.
+  filter_[word].store(filter_[word].load(std::memory_order_relaxed) | mask,
+                      std::memory_order_relaxed);
 }
 
 bool MemTable::MayContain(const Slice& user_key) const {
