@@ -6,29 +6,42 @@ namespace strata::lsm {
 namespace {
 
 // A linear scan over children picks the current one: the engine merges few iterators
-// (memtables, L0 files, one per deeper level), where a heap does not pay off.
+// (memtables, L0 files, one per deeper level), where a heap does not pay off. Each child's
+// validity and key are cached and refreshed only when that child moves, so a step costs one
+// call into the child that moved plus comparisons of cached keys.
 class MergingIterator final : public Iterator {
  public:
   MergingIterator(const Comparator* cmp, std::vector<Iterator*> children) : cmp_(cmp) {
-    for (Iterator* c : children) children_.emplace_back(c);
+    children_.reserve(children.size());
+    for (Iterator* c : children)
+      children_.push_back(Child{std::unique_ptr<Iterator>(c), Slice(), false});
   }
 
   bool Valid() const override { return current_ != nullptr; }
 
   void SeekToFirst() override {
-    for (auto& c : children_) c->SeekToFirst();
+    for (auto& c : children_) {
+      c.iter->SeekToFirst();
+      c.Refresh();
+    }
     FindSmallest();
     forward_ = true;
   }
 
   void SeekToLast() override {
-    for (auto& c : children_) c->SeekToLast();
+    for (auto& c : children_) {
+      c.iter->SeekToLast();
+      c.Refresh();
+    }
     FindLargest();
     forward_ = false;
   }
 
   void Seek(const Slice& target) override {
-    for (auto& c : children_) c->Seek(target);
+    for (auto& c : children_) {
+      c.iter->Seek(target);
+      c.Refresh();
+    }
     FindSmallest();
     forward_ = true;
   }
@@ -38,13 +51,15 @@ class MergingIterator final : public Iterator {
     if (!forward_) {
       const std::string k = key().ToString();
       for (auto& c : children_) {
-        if (c.get() == current_) continue;
-        c->Seek(k);
-        if (c->Valid() && cmp_->Compare(k, c->key()) == 0) c->Next();
+        if (&c == current_) continue;
+        c.iter->Seek(k);
+        if (c.iter->Valid() && cmp_->Compare(k, c.iter->key()) == 0) c.iter->Next();
+        c.Refresh();
       }
       forward_ = true;
     }
-    current_->Next();
+    current_->iter->Next();
+    current_->Refresh();
     FindSmallest();
   }
 
@@ -53,41 +68,51 @@ class MergingIterator final : public Iterator {
     if (forward_) {
       const std::string k = key().ToString();
       for (auto& c : children_) {
-        if (c.get() == current_) continue;
-        c->Seek(k);
-        if (c->Valid()) {
-          c->Prev();
-        } else if (c->status().ok()) {
-          c->SeekToLast();
+        if (&c == current_) continue;
+        c.iter->Seek(k);
+        if (c.iter->Valid()) {
+          c.iter->Prev();
+        } else if (c.iter->status().ok()) {
+          c.iter->SeekToLast();
         }
+        c.Refresh();
       }
       forward_ = false;
     }
-    current_->Prev();
+    current_->iter->Prev();
+    current_->Refresh();
     FindLargest();
   }
 
-  Slice key() const override { return current_->key(); }
-  Slice value() const override { return current_->value(); }
+  Slice key() const override { return current_->key; }
+  Slice value() const override { return current_->iter->value(); }
 
   Status status() const override {
     for (const auto& c : children_) {
-      Status s = c->status();
+      Status s = c.iter->status();
       if (!s.ok()) return s;
     }
     return Status::OK();
   }
 
  private:
+  struct Child {
+    std::unique_ptr<Iterator> iter;
+    Slice key;
+    bool valid = false;
+    void Refresh() {
+      valid = iter->Valid();
+      if (valid) key = iter->key();
+    }
+  };
+
   void FindSmallest() {
-    Iterator* smallest = nullptr;
+    Child* smallest = nullptr;
     bool failed = false;
     for (auto& c : children_) {
-      if (c->Valid()) {
-        if (smallest == nullptr || cmp_->Compare(c->key(), smallest->key()) < 0) {
-          smallest = c.get();
-        }
-      } else if (!c->status().ok()) {
+      if (c.valid) {
+        if (smallest == nullptr || cmp_->Compare(c.key, smallest->key) < 0) smallest = &c;
+      } else if (!c.iter->status().ok()) {
         failed = true;  // an error anywhere ends the iteration: never skip data silently
       }
     }
@@ -95,13 +120,12 @@ class MergingIterator final : public Iterator {
   }
 
   void FindLargest() {
-    Iterator* largest = nullptr;
+    Child* largest = nullptr;
     bool failed = false;
     for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
-      auto& c = *it;
-      if (c->Valid()) {
-        if (largest == nullptr || cmp_->Compare(c->key(), largest->key()) > 0) largest = c.get();
-      } else if (!c->status().ok()) {
+      if (it->valid) {
+        if (largest == nullptr || cmp_->Compare(it->key, largest->key) > 0) largest = &*it;
+      } else if (!it->iter->status().ok()) {
         failed = true;
       }
     }
@@ -109,8 +133,8 @@ class MergingIterator final : public Iterator {
   }
 
   const Comparator* cmp_;
-  std::vector<std::unique_ptr<Iterator>> children_;
-  Iterator* current_ = nullptr;
+  std::vector<Child> children_;
+  Child* current_ = nullptr;
   bool forward_ = true;
 };
 
