@@ -177,10 +177,12 @@ class PosixWritableFile final : public WritableFile {
 };
 
 // A log file appended through a memory map: an append is a memcpy into the page cache, so it
-// survives a crash of the process without a write() per record. The file grows in chunks
-// reserved with posix_fallocate first, so a full disk is an error here and never a SIGBUS on a
-// later store. After a crash the file may end in zeros past the last record; the WAL reader
-// takes zeros at the tail for the end of the log. Close trims the file to its contents.
+// survives a crash of the process without a write() per record. The file grows in chunks that
+// are first written with zeros: a full disk is then an error here, never a SIGBUS on a later
+// store, and the blocks are allocated and written, so a Sync is a plain data flush without the
+// journal commit that allocating or converting extents would cost at every fdatasync. After a
+// crash the file may end in zeros past the last record; the WAL reader takes zeros at the tail
+// for the end of the log. Close trims the file to its contents.
 class PosixMmapLogFile final : public WritableFile {
  public:
   PosixMmapLogFile(std::string name, int fd) : name_(std::move(name)), fd_(fd) {}
@@ -205,10 +207,7 @@ class PosixMmapLogFile final : public WritableFile {
   Status Flush() override { return Status::OK(); }  // the bytes are already in the page cache
 
   Status Sync() override {
-    if (base_ != nullptr && msync(base_, pos_, MS_SYNC) != 0) {
-      return PosixError(name_ + ": msync", errno);
-    }
-    // Also writes back pages of earlier chunks, and the file's size.
+    // fdatasync writes back every dirty page of the file, those dirtied through the map too.
     if (fdatasync(fd_) != 0) return PosixError(name_ + ": fdatasync", errno);
     return Status::OK();
   }
@@ -241,8 +240,16 @@ class PosixMmapLogFile final : public WritableFile {
     map_offset_ = offset;
     map_size_ = 0;
     pos_ = 0;
-    int err = posix_fallocate(fd_, static_cast<off_t>(offset), kChunk);
-    if (err != 0) return PosixError(name_ + ": reserving space", err);
+    static const char kZeros[64 << 10] = {};
+    for (size_t done = 0; done < kChunk;) {
+      ssize_t r = pwrite(fd_, kZeros, std::min(sizeof(kZeros), kChunk - done),
+                         static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return PosixError(name_ + ": reserving space", errno);
+      }
+      done += static_cast<size_t>(r);
+    }
     void* p =
         mmap(nullptr, kChunk, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(offset));
     if (p == MAP_FAILED) return PosixError(name_ + ": mmap", errno);

@@ -154,7 +154,7 @@ Status DBImpl::Recover(std::unique_lock<std::mutex>& lock) {
   mem_->Ref();
   for (uint64_t number : wals) STRATA_RETURN_IF_ERROR(ReplayWal(number, &max_sequence, &edit));
   if (mem_->NumEntries() > 0) {
-    STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, &edit, nullptr));
+    STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, &edit));
     mem_->Unref();
     mem_ = new MemTable(icmp_, write_buffer_size_);
     mem_->Ref();
@@ -213,7 +213,7 @@ Status DBImpl::ReplayWal(uint64_t number, SequenceNumber* max_sequence, VersionE
     const SequenceNumber last = batch.Sequence() + batch.Count() - 1;
     if (last > *max_sequence) *max_sequence = last;
     if (mem_->ApproximateMemoryUsage() > write_buffer_size_) {
-      STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, edit, nullptr));
+      STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, edit));
       mem_->Unref();
       mem_ = new MemTable(icmp_, write_buffer_size_);
       mem_->Ref();
@@ -270,17 +270,13 @@ Status DBImpl::BuildTable(Iterator* iter, FileMetaData* meta) {
   return s;
 }
 
-Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit, Version* base) {
+Status DBImpl::WriteLevel0Table(MemTable* mem, VersionEdit* edit) {
   FileMetaData meta;
   meta.number = versions_->NewFileNumber();
   std::unique_ptr<Iterator> iter(mem->NewIterator());
   Status s = BuildTable(iter.get(), &meta);
   if (!s.ok() || meta.file_size == 0) return s;
-  int level = 0;
-  if (base != nullptr) {
-    level = base->PickLevelForMemTableOutput(meta.smallest.user_key(), meta.largest.user_key());
-  }
-  edit->AddFile(level, meta);
+  edit->AddFile(0, meta);
   table_bytes_written_ += meta.file_size;
   return Status::OK();
 }

@@ -84,7 +84,8 @@ class DBImpl final : public kv::Engine {
   Status NewDB();
   Status Recover(std::unique_lock<std::mutex>& lock);
   Status ReplayWal(uint64_t number, SequenceNumber* max_sequence, VersionEdit* edit);
-  Status WriteLevel0Table(MemTable* mem, VersionEdit* edit, Version* base);
+  // Recovery only: writes `mem` to a level-0 table and records it in `edit`.
+  Status WriteLevel0Table(MemTable* mem, VersionEdit* edit);
   Status BuildTable(Iterator* iter, FileMetaData* meta);
   void RemoveObsoleteFiles();
   void InstallSuperVersion();

@@ -33,8 +33,6 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>& lock) {
   MemTable* mem = imm_.front().mem;
   // Once this memtable is in a table, every WAL before the next one is obsolete.
   const uint64_t next_wal = imm_.size() > 1 ? imm_[1].wal_number : wal_number_;
-  Version* base = versions_->current();
-  base->Ref();
   FileMetaData meta;
   meta.number = versions_->NewFileNumber();
   pending_outputs_.insert(meta.number);
@@ -45,11 +43,9 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>& lock) {
   lock.lock();
   VersionEdit edit;
   if (s.ok() && meta.file_size > 0) {
-    int level = base->PickLevelForMemTableOutput(meta.smallest.user_key(), meta.largest.user_key());
-    edit.AddFile(level, meta);
+    edit.AddFlushedFile(meta);  // its level is chosen against the version it joins
     table_bytes_written_ += meta.file_size;
   }
-  base->Unref();
   if (s.ok()) {
     edit.SetLogNumber(next_wal);
     s = versions_->LogAndApply(&edit, &lock);

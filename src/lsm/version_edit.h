@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -50,6 +51,10 @@ class VersionEdit {
     compact_pointers_.emplace_back(level, key);
   }
   void AddFile(int level, const FileMetaData& f) { new_files_.emplace_back(level, f); }
+  // A flushed memtable's table: LogAndApply places it (L0, or L1 when nothing overlaps it)
+  // against the version it applies the edit to, so a concurrent compaction cannot make the
+  // choice stale.
+  void AddFlushedFile(const FileMetaData& f) { flushed_file_ = f; }
   void RemoveFile(int level, uint64_t file) { deleted_files_.emplace(level, file); }
 
   void EncodeTo(std::string* dst) const;
@@ -71,6 +76,7 @@ class VersionEdit {
   std::vector<std::pair<int, InternalKey>> compact_pointers_;
   std::set<std::pair<int, uint64_t>> deleted_files_;
   std::vector<std::pair<int, FileMetaData>> new_files_;
+  std::optional<FileMetaData> flushed_file_;  // not encoded: resolved into new_files_
 };
 
 }  // namespace strata::lsm

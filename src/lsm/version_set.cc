@@ -194,6 +194,12 @@ Status VersionSet::WriteSnapshotManifest() {
 Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* lock) {
   while (manifest_busy_) manifest_cv_.wait(*lock);
   manifest_busy_ = true;
+  if (edit->flushed_file_) {
+    const FileMetaData& f = *edit->flushed_file_;
+    edit->AddFile(current_->PickLevelForMemTableOutput(f.smallest.user_key(), f.largest.user_key()),
+                  f);
+    edit->flushed_file_.reset();
+  }
   if (!edit->has_log_number_) edit->SetLogNumber(log_number_);
   edit->SetNextFile(next_file_number_);
   edit->SetLastSequence(LastSequence());
