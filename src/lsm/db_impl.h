@@ -106,6 +106,8 @@ class DBImpl final : public kv::Engine {
   Status FlushOldestImmutable(std::unique_lock<std::mutex>& lock);
   Status BackgroundCompaction(std::unique_lock<std::mutex>& lock);
   Status DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& lock);
+  bool IdleMaintenanceDue();
+  Status IdleMaintenance(std::unique_lock<std::mutex>& lock);
   SequenceNumber SmallestSnapshot();
   void RecordBackgroundError(const Status& s);
 
@@ -140,6 +142,11 @@ class DBImpl final : public kv::Engine {
   std::set<uint64_t> pending_outputs_;
   std::shared_ptr<SnapshotRegistry> snapshots_;
   ManualCompaction* manual_compaction_ = nullptr;
+  // Idle maintenance: when writes pause, flush the memtable and merge L0 into L1 once, so
+  // that reads probe as few sorted runs as possible.
+  uint64_t write_groups_ = 0;         // write groups committed
+  uint64_t idle_done_at_groups_ = 0;  // write_groups_ when idle maintenance last ran
+  uint64_t last_write_micros_ = 0;
   bool flush_running_ = false;
   bool compaction_running_ = false;
   std::thread flush_thread_;

@@ -66,9 +66,18 @@ void DBImpl::CompactionThread() {
   while (true) {
     while (!shutting_down_ &&
            (!bg_error_.ok() || (manual_compaction_ == nullptr && !versions_->NeedsCompaction()))) {
-      work_cv_.wait(lock);
+      if (bg_error_.ok() && IdleMaintenanceDue()) break;
+      work_cv_.wait_for(lock, std::chrono::milliseconds(250));
     }
     if (shutting_down_) break;
+    if (manual_compaction_ == nullptr && !versions_->NeedsCompaction()) {
+      Status s = IdleMaintenance(lock);
+      if (!s.ok() && s.code() != Status::Code::kAborted && !shutting_down_) {
+        RecordBackgroundError(s);
+      }
+      bg_done_cv_.notify_all();
+      continue;
+    }
     compaction_running_ = true;
     Status s = BackgroundCompaction(lock);
     compaction_running_ = false;
@@ -80,6 +89,30 @@ void DBImpl::CompactionThread() {
     manual_compaction_->done = true;
   }
   bg_done_cv_.notify_all();
+}
+
+bool DBImpl::IdleMaintenanceDue() {
+  constexpr uint64_t kIdleMicros = 1000000;
+  if (write_groups_ == idle_done_at_groups_) return false;  // done since the last write
+  if (env_->NowMicros() - last_write_micros_ < kIdleMicros) return false;
+  return mem_->NumEntries() > 0 || !imm_.empty() || versions_->current()->NumFiles(0) > 0;
+}
+
+Status DBImpl::IdleMaintenance(std::unique_lock<std::mutex>& lock) {
+  idle_done_at_groups_ = write_groups_;
+  lock.unlock();
+  Status s = Flush();  // through the writer queue, like any memtable switch
+  lock.lock();
+  if (!s.ok() || shutting_down_) return s;
+  // Writes resumed, or a CompactRange call took the manual slot meanwhile: leave it to them.
+  if (write_groups_ != idle_done_at_groups_ || manual_compaction_ != nullptr) return Status::OK();
+  // Merge every L0 table into L1, as a manual compaction of level 0 would.
+  ManualCompaction manual;
+  manual.level = 0;
+  manual_compaction_ = &manual;
+  while (!manual.done && s.ok() && !shutting_down_) s = BackgroundCompaction(lock);
+  if (manual_compaction_ == &manual) manual_compaction_ = nullptr;
+  return s.ok() ? manual.status : s;
 }
 
 Status DBImpl::BackgroundCompaction(std::unique_lock<std::mutex>& lock) {

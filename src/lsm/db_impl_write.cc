@@ -118,6 +118,8 @@ Status DBImpl::WriteImpl(const kv::WriteOptions& options, const WriteBatch* batc
     }
     if (status.ok()) status = InsertInto(group_batch_, mem_);
     lock.lock();
+    write_groups_++;
+    last_write_micros_ = env_->NowMicros();
     if (status.ok()) {
       versions_->SetLastSequence(last_sequence);
       user_bytes_written_.fetch_add(group_batch_.UserBytes(), std::memory_order_relaxed);

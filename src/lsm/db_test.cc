@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "base/random.h"
 #include "env/env.h"
@@ -136,6 +138,27 @@ TEST_F(DBTest, SnapshotSurvivesCompaction) {
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
   EXPECT_EQ(Get(Key(1)), "NOT_FOUND");
   EXPECT_EQ(Get(Key(2)), "new2");
+}
+
+// When writes pause, the engine flushes the memtable and merges L0 into L1 on its own, so reads
+// probe as few sorted runs as possible.
+TEST_F(DBTest, IdleMaintenanceFlushesAndMergesLevel0) {
+  for (int i = 0; i < 3000; i++)
+    ASSERT_TRUE(db_->Put(Key(i * 7 % 3000), std::string(100, 'a')).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  for (int i = 0; i < 500; i++) ASSERT_TRUE(db_->Put(Key(i * 3), "fresh").ok());
+  bool idle_done = false;
+  for (int wait = 0; wait < 100 && !idle_done; wait++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    idle_done = impl()->NumFilesAtLevel(0) == 0 && db_->GetStats().memtable_bytes < (64 << 10);
+  }
+  EXPECT_TRUE(idle_done) << db_->GetProperty("strata.levels").value_or("");
+  EXPECT_EQ(Get(Key(3)), "fresh");
+  EXPECT_EQ(Get(Key(2)), std::string(100, 'a'));
+  // Nothing more happens until new writes arrive.
+  const uint64_t written = db_->GetStats().engine_bytes_written;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(db_->GetStats().engine_bytes_written, written);
 }
 
 TEST_F(DBTest, StatsReportWriteAmplification) {
