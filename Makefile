@@ -1,10 +1,13 @@
 # Strata's build. The README's two commands: `make run` and `make test`.
 # Flavors build into build/<flavor>: release (default), debug, asan (Address+UB), tsan.
+# `make asan` and `make tsan` build their flavor and run the tests under it (build-asan and
+# build-tsan only build).
 JOBS ?= 2
 CMAKE_FLAGS ?=
 DATA ?= ./data
 
-.PHONY: all deps release debug asan tsan test test-debug test-asan test-tsan run bench crash format clean
+.PHONY: all deps release debug build-asan build-tsan asan tsan test test-debug test-asan test-tsan \
+  run bench crash format clean
 
 all: release
 
@@ -17,7 +20,10 @@ build/%/build.ninja: | deps
 	  -DCMAKE_BUILD_TYPE=$(if $(filter release,$*),Release,$(if $(filter debug,$*),Debug,RelWithDebInfo)) \
 	  -DSTRATA_SANITIZE=$(if $(filter asan,$*),address,$(if $(filter tsan,$*),thread,))
 
-release debug asan tsan: %: deps build/%/build.ninja
+release debug: %: deps build/%/build.ninja
+	cmake --build build/$* -j $(JOBS)
+
+build-asan build-tsan: build-%: deps build/%/build.ninja
 	cmake --build build/$* -j $(JOBS)
 
 # Every test of the project (unit, conformance, fault injection, corruption, short crash run).
@@ -27,11 +33,18 @@ test: release
 test-debug: debug
 	cd build/debug && ctest --output-on-failure -j $(JOBS)
 
-test-asan: asan
-	cd build/asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -E crash_short
+# The tests (all but the crash run) under AddressSanitizer + UndefinedBehaviorSanitizer, and under
+# ThreadSanitizer with tests/tsan.supp for races inside the uninstrumented RocksDB/LevelDB/LMDB.
+asan: build-asan
+	cd build/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) -E crash_short
 
+tsan: build-tsan
+	cd build/tsan && TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp second_deadlock_stack=1" \
+	  ctest --output-on-failure -j $(JOBS) -E crash_short
+
+test-asan: asan
 test-tsan: tsan
-	cd build/tsan && ctest --output-on-failure -j $(JOBS) -E crash_short
 
 # Until the server exists: a short demonstration of the engine against its peers on ./data.
 run: release

@@ -199,7 +199,7 @@ class RocksEngine final : public Engine {
     wo.sync = options.sync.value_or(options_.sync);
     rocksdb::Status s;
     {
-      IgnoreTsanAccesses ignore;
+      [[maybe_unused]] IgnoreTsanAccesses ignore;
       s = db_->Write(wo, converter.batch());
     }
     STRATA_RETURN_IF_ERROR(FromRocks(s));
