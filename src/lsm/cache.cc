@@ -11,8 +11,10 @@
 namespace strata::lsm {
 namespace {
 
-// An entry, allocated with its key inline. It is in exactly one of a shard's two lists while
-// in_cache: `lru_` (only the cache refers to it; evictable) or `in_use_` (Handles pin it).
+// An entry, allocated with its key inline. While in_cache it is in its shard's `clock_` list,
+// pinned or not: a hit only bumps refs and sets `referenced` in the entry itself, so a lookup
+// touches no other entry (moving entries between lists on every hit and release cost several
+// cache misses per block read).
 struct LRUHandle {
   void* value;
   void (*deleter)(const Slice&, void* value);
@@ -21,8 +23,9 @@ struct LRUHandle {
   LRUHandle* prev;
   size_t charge;
   size_t key_length;
-  bool in_cache;  // the map refers to it
-  uint32_t refs;  // Handles, plus one while in_cache
+  bool in_cache;    // the map refers to it
+  bool referenced;  // used since the clock hand last passed: gets a second chance
+  uint32_t refs;    // Handles, plus one while in_cache
   uint32_t hash;
   char key_data[1];
 
@@ -117,13 +120,10 @@ class Garbage {
 
 class alignas(64) LRUShard {
  public:
-  LRUShard() {
-    lru_.next = lru_.prev = &lru_;
-    in_use_.next = in_use_.prev = &in_use_;
-  }
+  LRUShard() { clock_.next = clock_.prev = &clock_; }
   ~LRUShard() {
-    assert(in_use_.next == &in_use_);  // every Handle released
-    for (LRUHandle* e = lru_.next; e != &lru_;) {
+    for (LRUHandle* e = clock_.next; e != &clock_;) {
+      assert(e->refs == 1);  // every Handle released
       LRUHandle* next = e->next;
       FreeHandle(e);
       e = next;
@@ -141,6 +141,7 @@ class alignas(64) LRUShard {
     e->key_length = key.size();
     e->hash = hash;
     e->in_cache = false;
+    e->referenced = false;
     e->refs = 1;  // the returned Handle
     memcpy(e->key_data, key.data(), key.size());
 
@@ -149,14 +150,24 @@ class alignas(64) LRUShard {
     if (charge <= capacity_) {
       e->refs++;
       e->in_cache = true;
-      Append(&in_use_, e);
+      Append(&clock_, e);
+      entries_++;
       usage_ += charge;
       FinishErase(table_.Insert(e), &garbage);
     } else {
       e->next = e->prev = nullptr;  // handed back uncached; freed by its Release
     }
-    while (usage_ > capacity_ && lru_.next != &lru_) {
-      LRUHandle* old = lru_.next;
+    // The clock hand sweeps from the oldest entry: pinned entries and those used since the last
+    // sweep go to the back (the latter losing their mark); the first other one is evicted.
+    for (size_t visited = 0; usage_ > capacity_ && visited < 2 * entries_ + 1; visited++) {
+      LRUHandle* old = clock_.next;
+      if (old == &clock_) break;
+      if (old->refs > 1 || old->referenced) {
+        old->referenced = false;
+        Remove(old);
+        Append(&clock_, old);
+        continue;
+      }
       FinishErase(table_.Remove(old->key(), old->hash), &garbage);
     }
     return reinterpret_cast<Cache::Handle*>(e);
@@ -189,9 +200,10 @@ class alignas(64) LRUShard {
   void Prune() {
     Garbage garbage;
     std::lock_guard<std::mutex> lock(mu_);
-    while (lru_.next != &lru_) {
-      LRUHandle* e = lru_.next;
-      FinishErase(table_.Remove(e->key(), e->hash), &garbage);
+    for (LRUHandle* e = clock_.next; e != &clock_;) {
+      LRUHandle* next = e->next;
+      if (e->refs == 1) FinishErase(table_.Remove(e->key(), e->hash), &garbage);
+      e = next;
     }
   }
 
@@ -216,11 +228,8 @@ class alignas(64) LRUShard {
   }
 
   void Ref(LRUHandle* e) {
-    if (e->refs == 1 && e->in_cache) {  // pinned now: not evictable
-      Remove(e);
-      Append(&in_use_, e);
-    }
-    e->refs++;
+    e->refs++;  // pinned while refs > 1: the clock hand passes over it
+    e->referenced = true;
   }
 
   void Unref(LRUHandle* e, Garbage* garbage) {
@@ -229,9 +238,6 @@ class alignas(64) LRUShard {
     if (e->refs == 0) {
       assert(!e->in_cache);
       garbage->Add(e);
-    } else if (e->in_cache && e->refs == 1) {  // only the cache holds it: evictable again
-      Remove(e);
-      Append(&lru_, e);
     }
   }
 
@@ -241,6 +247,7 @@ class alignas(64) LRUShard {
     assert(e->in_cache);
     Remove(e);
     e->in_cache = false;
+    entries_--;
     usage_ -= e->charge;
     Unref(e, garbage);
   }
@@ -248,8 +255,8 @@ class alignas(64) LRUShard {
   mutable std::mutex mu_;
   size_t capacity_ = 0;
   size_t usage_ = 0;
-  LRUHandle lru_;     // dummy head; lru_.next is the oldest evictable entry
-  LRUHandle in_use_;  // dummy head of pinned entries
+  size_t entries_ = 0;
+  LRUHandle clock_;  // dummy head; clock_.next is where the hand starts
   HandleTable table_;
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};
