@@ -35,7 +35,8 @@ Status TableCache::FindTable(uint64_t number, uint64_t file_size, std::shared_pt
     std::lock_guard<std::mutex> g(mu_);
     auto it = tables_.find(number);
     if (it != tables_.end()) {
-      lru_.splice(lru_.begin(), lru_, it->second.lru_pos);
+      // A hit only stamps the entry; the rare eviction looks for the oldest stamp.
+      it->second.last_use = ++tick_;
       *table = it->second.table;
       return Status::OK();
     }
@@ -61,11 +62,13 @@ Status TableCache::FindTable(uint64_t number, uint64_t file_size, std::shared_pt
     *table = it->second.table;
     return Status::OK();
   }
-  lru_.push_front(number);
-  tables_[number] = Entry{shared, lru_.begin()};
+  tables_[number] = Entry{shared, ++tick_};
   while (tables_.size() > capacity_) {
-    tables_.erase(lru_.back());
-    lru_.pop_back();
+    auto oldest = tables_.begin();
+    for (auto e = tables_.begin(); e != tables_.end(); ++e) {
+      if (e->second.last_use < oldest->second.last_use) oldest = e;
+    }
+    tables_.erase(oldest);
   }
   *table = std::move(shared);
   return Status::OK();
@@ -89,10 +92,7 @@ Status TableCache::Get(bool fill_cache, uint64_t number, uint64_t file_size,
 
 void TableCache::Evict(uint64_t number) {
   std::lock_guard<std::mutex> g(mu_);
-  auto it = tables_.find(number);
-  if (it == tables_.end()) return;
-  lru_.erase(it->second.lru_pos);
-  tables_.erase(it);
+  tables_.erase(number);
 }
 
 }  // namespace strata::lsm

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,7 +37,7 @@ class TableCache {
  private:
   struct Entry {
     std::shared_ptr<Table> table;
-    std::list<uint64_t>::iterator lru_pos;
+    uint64_t last_use = 0;  // tick of the last lookup: the least recent is evicted
   };
 
   const std::string dir_;
@@ -47,7 +46,7 @@ class TableCache {
   const size_t capacity_;
   std::mutex mu_;
   std::unordered_map<uint64_t, Entry> tables_;
-  std::list<uint64_t> lru_;  // front: most recently used
+  uint64_t tick_ = 0;
 };
 
 }  // namespace strata::lsm
