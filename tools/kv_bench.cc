@@ -18,6 +18,7 @@
 #include <system_error>
 
 #include "base/random.h"
+#include "kv/peer_engines.h"  // DirectoryBytes
 #include "strata/kv.h"
 
 namespace strata::tools {
@@ -54,20 +55,6 @@ ValueGenerator::ValueGenerator(uint64_t seed, double compression_ratio, int valu
     for (size_t n = 0; n < 100; n += raw.size())
       data_.append(raw, 0, std::min(raw.size(), 100 - n));
   }
-}
-
-uint64_t DirectorySize(const std::string& dir) {
-  std::error_code ec;
-  uint64_t total = 0;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    struct stat st;
-    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    // Sparse files (a preallocated memory map) count what they occupy, not their length.
-    const uint64_t allocated = static_cast<uint64_t>(st.st_blocks) * 512;
-    total += std::min<uint64_t>(static_cast<uint64_t>(st.st_size), allocated);
-  }
-  return total;
 }
 
 namespace {
@@ -177,7 +164,7 @@ class EngineRunner {
     }
     for (const std::string& name : workloads) {
       WorkloadResult w = RunWorkload(name);
-      w.disk_bytes = DirectorySize(dir_);
+      w.disk_bytes = kv::DirectoryBytes(dir_);
       if (db_ != nullptr) {
         for (const kv::LevelStats& l : db_->GetStats().levels) {
           if (l.files > 0)
@@ -191,7 +178,7 @@ class EngineRunner {
     }
     result.rss_delta = ProcStatusBytes("VmRSS") - rss_start;
     if (Status s = CloseAndAccount(); !s.ok()) result.error = "close: " + s.ToString();
-    result.max_disk_bytes = std::max(result.max_disk_bytes, DirectorySize(dir_));
+    result.max_disk_bytes = std::max(result.max_disk_bytes, kv::DirectoryBytes(dir_));
     const int64_t hwm_end = ProcStatusBytes("VmHWM");
     // Without a reset, VmHWM says something about this engine only if it raised the peak.
     result.peak_rss_growth = (result.peak_rss_reset || hwm_end > hwm_start)

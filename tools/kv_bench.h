@@ -120,7 +120,4 @@ class ValueGenerator {
   size_t pos_ = 0;
 };
 
-// Sum of the sizes of the regular files under `dir` (recursively); 0 when it does not exist.
-uint64_t DirectorySize(const std::string& dir);
-
 }  // namespace strata::tools

@@ -1,5 +1,6 @@
 // The default members of the kv::Engine interface. They sit in base because every engine,
 // including Strata's LSM (which is below the kv layer), derives from kv::Engine.
+#include "base/kv_limits.h"
 #include "strata/kv.h"
 
 namespace strata::kv {
@@ -24,5 +25,51 @@ Result<std::string> Engine::Get(const Slice& key) {
 }
 
 std::optional<std::string> Engine::GetProperty(std::string_view name) { return std::nullopt; }
+
+Status CheckKeyValueSize(const Options& options, const Slice& key, const Slice* value) {
+  if (key.size() > options.max_key_size) {
+    return Status::InvalidArgument("key of " + std::to_string(key.size()) +
+                                   " bytes exceeds max_key_size " +
+                                   std::to_string(options.max_key_size));
+  }
+  if (value != nullptr && value->size() > options.max_value_size) {
+    return Status::InvalidArgument("value of " + std::to_string(value->size()) +
+                                   " bytes exceeds max_value_size " +
+                                   std::to_string(options.max_value_size));
+  }
+  return Status::OK();
+}
+
+namespace {
+
+class SizeChecker final : public WriteBatch::Handler {
+ public:
+  explicit SizeChecker(const Options& options) : options_(options) {}
+  void Put(const Slice& key, const Slice& value) override { Check(key, &value); }
+  void Delete(const Slice& key) override { Check(key, nullptr); }
+  Status status;
+
+ private:
+  void Check(const Slice& key, const Slice* value) {
+    if (status.ok()) {
+      status = CheckKeyValueSize(options_, key, value);
+      if (!status.ok()) {
+        status = Status(status.code(), status.message() + " (operation " + std::to_string(index_) +
+                                           " of the batch)");
+      }
+    }
+    index_++;
+  }
+  const Options& options_;
+  size_t index_ = 0;
+};
+
+}  // namespace
+
+Status CheckBatchSizes(const Options& options, const WriteBatch& batch) {
+  SizeChecker checker(options);
+  Status s = batch.Iterate(&checker);
+  return s.ok() ? checker.status : s;
+}
 
 }  // namespace strata::kv

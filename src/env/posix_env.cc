@@ -25,24 +25,43 @@ Status PosixError(const std::string& context, int err) {
   return Status::IOError(msg);
 }
 
+// Runs `io(done)` (a read or write of the bytes from `done` on) until `n` bytes went through or
+// it returns 0 (the end of a file), retrying interrupted calls. *done counts the bytes moved.
+template <typename IO>
+Status TransferAll(const std::string& what, size_t n, size_t* done, IO io) {
+  *done = 0;
+  while (*done < n) {
+    ssize_t r = io(*done);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return PosixError(what, errno);
+    }
+    if (r == 0) break;
+    *done += static_cast<size_t>(r);
+  }
+  return Status::OK();
+}
+
+// TransferAll for writes, where stopping short is an error.
+template <typename IO>
+Status WriteAll(const std::string& what, size_t n, IO io) {
+  size_t done;
+  STRATA_RETURN_IF_ERROR(TransferAll(what, n, &done, io));
+  if (done < n) return Status::IOError(what + ": short write");
+  return Status::OK();
+}
+
 class PosixSequentialFile final : public SequentialFile {
  public:
   PosixSequentialFile(std::string name, int fd) : name_(std::move(name)), fd_(fd) {}
   ~PosixSequentialFile() override { close(fd_); }
 
   Status Read(size_t n, Slice* result, char* scratch) override {
-    size_t done = 0;
-    while (done < n) {
-      ssize_t r = read(fd_, scratch + done, n - done);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        return PosixError(name_, errno);
-      }
-      if (r == 0) break;
-      done += static_cast<size_t>(r);
-    }
-    *result = Slice(scratch, done);
-    return Status::OK();
+    size_t done;
+    Status s =
+        TransferAll(name_, n, &done, [&](size_t d) { return read(fd_, scratch + d, n - d); });
+    *result = s.ok() ? Slice(scratch, done) : Slice();
+    return s;
   }
 
   Status Skip(uint64_t n) override {
@@ -88,19 +107,12 @@ class PosixPreadFile final : public RandomAccessFile {
   ~PosixPreadFile() override { close(fd_); }
 
   Status Read(uint64_t offset, size_t n, Slice* result, char* scratch) const override {
-    size_t done = 0;
-    while (done < n) {
-      ssize_t r = pread(fd_, scratch + done, n - done, static_cast<off_t>(offset + done));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        *result = Slice();
-        return PosixError(name_, errno);
-      }
-      if (r == 0) break;
-      done += static_cast<size_t>(r);
-    }
-    *result = Slice(scratch, done);
-    return Status::OK();
+    size_t done;
+    Status s = TransferAll(name_, n, &done, [&](size_t d) {
+      return pread(fd_, scratch + d, n - d, static_cast<off_t>(offset + d));
+    });
+    *result = s.ok() ? Slice(scratch, done) : Slice();
+    return s;
   }
 
  private:
@@ -158,16 +170,7 @@ class PosixWritableFile final : public WritableFile {
   }
 
   Status WriteUnbuffered(const char* p, size_t n) {
-    while (n > 0) {
-      ssize_t r = write(fd_, p, n);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        return PosixError(name_ + ": write", errno);
-      }
-      p += r;
-      n -= static_cast<size_t>(r);
-    }
-    return Status::OK();
+    return WriteAll(name_ + ": write", n, [&](size_t d) { return write(fd_, p + d, n - d); });
   }
 
   std::string name_;
@@ -241,15 +244,10 @@ class PosixMmapLogFile final : public WritableFile {
     map_size_ = 0;
     pos_ = 0;
     static const char kZeros[64 << 10] = {};
-    for (size_t done = 0; done < kChunk;) {
-      ssize_t r = pwrite(fd_, kZeros, std::min(sizeof(kZeros), kChunk - done),
-                         static_cast<off_t>(offset + done));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        return PosixError(name_ + ": reserving space", errno);
-      }
-      done += static_cast<size_t>(r);
-    }
+    STRATA_RETURN_IF_ERROR(WriteAll(name_ + ": reserving space", kChunk, [&](size_t d) {
+      return pwrite(fd_, kZeros, std::min(sizeof(kZeros), kChunk - d),
+                    static_cast<off_t>(offset + d));
+    }));
     void* p =
         mmap(nullptr, kChunk, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(offset));
     if (p == MAP_FAILED) return PosixError(name_ + ": mmap", errno);

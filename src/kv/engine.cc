@@ -1,6 +1,8 @@
 // The static parts of kv::Engine: the backend registry (Open, Destroy, Backends), plus the size
 // limits every kv backend checks and small helpers they share (bounded iterators, disk usage).
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <string>
@@ -160,20 +162,6 @@ class BoundedIterator final : public Iterator {
 
 }  // namespace
 
-Status CheckKeyValueSize(const Options& options, const Slice& key, const Slice* value) {
-  if (key.size() > options.max_key_size) {
-    return Status::InvalidArgument("key of " + std::to_string(key.size()) +
-                                   " bytes exceeds max_key_size " +
-                                   std::to_string(options.max_key_size));
-  }
-  if (value != nullptr && value->size() > options.max_value_size) {
-    return Status::InvalidArgument("value of " + std::to_string(value->size()) +
-                                   " bytes exceeds max_value_size " +
-                                   std::to_string(options.max_value_size));
-  }
-  return Status::OK();
-}
-
 std::unique_ptr<Iterator> NewBoundedIterator(std::unique_ptr<Iterator> base,
                                              std::optional<std::string> lower,
                                              std::optional<std::string> upper) {
@@ -182,13 +170,15 @@ std::unique_ptr<Iterator> NewBoundedIterator(std::unique_ptr<Iterator> base,
 }
 
 uint64_t DirectoryBytes(const std::string& dir) {
+  namespace fs = std::filesystem;
   std::error_code ec;
   uint64_t total = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    std::error_code size_ec;
-    if (!entry.is_regular_file(size_ec)) continue;
-    const uint64_t size = entry.file_size(size_ec);
-    if (!size_ec) total += size;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    struct stat st;
+    if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const uint64_t allocated = static_cast<uint64_t>(st.st_blocks) * 512;
+    total += std::min<uint64_t>(static_cast<uint64_t>(st.st_size), allocated);
   }
   return total;
 }

@@ -10,16 +10,11 @@
 #include <optional>
 #include <string>
 
+#include "base/kv_limits.h"  // CheckKeyValueSize, shared with the LSM
 #include "strata/iterator.h"
 #include "strata/kv.h"
 
 namespace strata::kv {
-
-// The key and value limits of Options, checked in one place for every kv backend's Write path
-// (each checks while converting the batch, before applying anything). `value` is nullptr for a
-// delete. InvalidArgument names the size and the option. Strata's LSM, below this layer, has its
-// own check with the same wording (lsm/db_impl_write.cc).
-Status CheckKeyValueSize(const Options& options, const Slice& key, const Slice* value);
 
 // Applies [lower, upper) bounds to an iterator that has none. Seeks outside the bounds are
 // clamped to them; an empty range (lower >= upper) is never Valid().
@@ -27,7 +22,8 @@ std::unique_ptr<Iterator> NewBoundedIterator(std::unique_ptr<Iterator> base,
                                              std::optional<std::string> lower,
                                              std::optional<std::string> upper);
 
-// Sum of the sizes of the regular files directly in `dir` (0 when it cannot be read).
+// Bytes the regular files under `dir` occupy, recursively (0 when it cannot be read). A sparse
+// file counts the blocks it occupies, not its length.
 uint64_t DirectoryBytes(const std::string& dir);
 // Removes `dir` when it exists and is empty; OK otherwise.
 Status RemoveDirIfEmpty(const std::string& dir);

@@ -53,10 +53,6 @@ void Compaction::AddInputDeletions() {
   }
 }
 
-uint64_t Compaction::InputBytes() const {
-  return TotalFileSize(inputs_[0]) + TotalFileSize(inputs_[1]);
-}
-
 bool Compaction::IsBaseLevelForKey(const Slice& user_key) {
   const Comparator* ucmp = input_version_->vset_->icmp()->user_comparator();
   for (int lvl = level_ + 2; lvl < kNumLevels; lvl++) {

@@ -328,28 +328,29 @@ void DBImpl::InstallSuperVersion() {
   SuperVersion* old = super_version_;
   super_version_ = sv;
   if (old != nullptr && old->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-    old->mem->Unref();
-    for (MemTable* m : old->imm) m->Unref();
-    old->version->Unref();
-    delete old;
+    FreeSuperVersion(old);
   }
 }
 
-DBImpl::SuperVersion* DBImpl::AcquireSuperVersion() {
+Status DBImpl::AcquireSuperVersion(SuperVersion** sv) {
   std::lock_guard<std::mutex> g(mu_);
+  STRATA_RETURN_IF_ERROR(CheckOpen());
   super_version_->refs.fetch_add(1, std::memory_order_relaxed);
-  return super_version_;
+  *sv = super_version_;
+  return Status::OK();
 }
 
 void DBImpl::ReleaseSuperVersion(SuperVersion* sv) {
   if (sv->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  // The last reader of a replaced SuperVersion releases it; versions need the mutex.
+  // The last reader of a replaced SuperVersion frees it; versions need the mutex.
+  std::lock_guard<std::mutex> g(mu_);
+  FreeSuperVersion(sv);
+}
+
+void DBImpl::FreeSuperVersion(SuperVersion* sv) {
   sv->mem->Unref();
   for (MemTable* m : sv->imm) m->Unref();
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    sv->version->Unref();
-  }
+  sv->version->Unref();
   delete sv;
 }
 
@@ -359,8 +360,10 @@ Status DBImpl::Close() {
     if (closed_) return Status::InvalidArgument(dir_ + ": the engine is already closed");
     closed_ = true;
     shutting_down_.store(true);
-    // Wait for queued writers to finish so none is left inside the WAL.
-    while (!writers_.empty()) bg_done_cv_.wait_for(lock, std::chrono::milliseconds(1));
+    // Wake writers waiting for room (they give up with Aborted), then wait until no writer is
+    // left inside the WAL; a writer that finishes while closed_ is set notifies bg_done_cv_.
+    bg_done_cv_.notify_all();
+    bg_done_cv_.wait(lock, [this] { return writers_.empty(); });
   }
   work_cv_.notify_all();
   bg_done_cv_.notify_all();
@@ -378,12 +381,7 @@ Status DBImpl::Close() {
   if (super_version_ != nullptr) {
     SuperVersion* sv = super_version_;
     super_version_ = nullptr;
-    if (sv->refs.fetch_sub(1) == 1) {
-      sv->mem->Unref();
-      for (MemTable* m : sv->imm) m->Unref();
-      sv->version->Unref();
-      delete sv;
-    }
+    if (sv->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) FreeSuperVersion(sv);
   }
   for (auto& imm : imm_) imm.mem->Unref();
   imm_.clear();

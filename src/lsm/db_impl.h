@@ -89,8 +89,11 @@ class DBImpl final : public kv::Engine {
   Status BuildTable(Iterator* iter, FileMetaData* meta);
   void RemoveObsoleteFiles();
   void InstallSuperVersion();
-  SuperVersion* AcquireSuperVersion();
+  // A reference to the current SuperVersion, or the error of a closed engine.
+  Status AcquireSuperVersion(SuperVersion** sv);
   void ReleaseSuperVersion(SuperVersion* sv);
+  // Drops the references `sv` holds and deletes it. REQUIRES: mu_ held, no reader left.
+  void FreeSuperVersion(SuperVersion* sv);
   Status CheckOpen() const;
 
   // db_impl_write.cc
@@ -98,7 +101,6 @@ class DBImpl final : public kv::Engine {
   Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock);
   Writer* BuildBatchGroup(WriteBatch* group);
   Status InsertInto(const WriteBatch& batch, MemTable* mem);
-  Status ValidateBatch(const WriteBatch& batch) const;
 
   // db_impl_compaction.cc
   void FlushThread();

@@ -47,12 +47,7 @@ SequenceNumber DBImpl::SmallestSnapshot() {
 
 Status DBImpl::Get(const kv::ReadOptions& options, const Slice& key, std::string* value) {
   SuperVersion* sv;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    STRATA_RETURN_IF_ERROR(CheckOpen());
-    sv = super_version_;
-    sv->refs.fetch_add(1, std::memory_order_relaxed);
-  }
+  STRATA_RETURN_IF_ERROR(AcquireSuperVersion(&sv));
   const SequenceNumber seq = SnapshotSequence(options, versions_->LastSequence());
   LookupKey lkey(key, seq);
   Status s;
@@ -65,12 +60,8 @@ Status DBImpl::Get(const kv::ReadOptions& options, const Slice& key, std::string
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const kv::ReadOptions& options) {
   SuperVersion* sv;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    Status s = CheckOpen();
-    if (!s.ok()) return std::unique_ptr<Iterator>(NewEmptyIterator(s));
-    sv = super_version_;
-    sv->refs.fetch_add(1, std::memory_order_relaxed);
+  if (Status s = AcquireSuperVersion(&sv); !s.ok()) {
+    return std::unique_ptr<Iterator>(NewEmptyIterator(s));
   }
   const SequenceNumber seq = SnapshotSequence(options, versions_->LastSequence());
   std::vector<Iterator*> children;
@@ -87,12 +78,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const kv::ReadOptions& options) {
 
 uint64_t DBImpl::ApproximateSize(const Slice& begin, const Slice& end) {
   SuperVersion* sv;
-  {
-    std::lock_guard<std::mutex> g(mu_);
-    if (!CheckOpen().ok()) return 0;
-    sv = super_version_;
-    sv->refs.fetch_add(1, std::memory_order_relaxed);
-  }
+  if (!AcquireSuperVersion(&sv).ok()) return 0;
   InternalKey k1(begin, kMaxSequenceNumber, kValueTypeForSeek);
   InternalKey k2(end, kMaxSequenceNumber, kValueTypeForSeek);
   uint64_t total = 0;

@@ -2,6 +2,7 @@
 // WAL record (group commit), then inserts them into the memtable.
 #include <chrono>
 
+#include "base/kv_limits.h"
 #include "lsm/db_impl.h"
 #include "lsm/filename.h"
 
@@ -31,36 +32,6 @@ class MemTableInserter final : public WriteBatch::Handler {
   MemTable* mem_;
 };
 
-class SizeChecker final : public WriteBatch::Handler {
- public:
-  SizeChecker(size_t max_key, size_t max_value) : max_key_(max_key), max_value_(max_value) {}
-  void Put(const Slice& key, const Slice& value) override {
-    CheckKey(key);
-    if (status.ok() && value.size() > max_value_) {
-      status = Status::InvalidArgument(
-          "value of " + std::to_string(value.size()) + " bytes exceeds max_value_size " +
-          std::to_string(max_value_) + " (operation " + std::to_string(index_) + " of the batch)");
-    }
-    index_++;
-  }
-  void Delete(const Slice& key) override {
-    CheckKey(key);
-    index_++;
-  }
-  Status status;
-
- private:
-  void CheckKey(const Slice& key) {
-    if (status.ok() && key.size() > max_key_) {
-      status = Status::InvalidArgument("key of " + std::to_string(key.size()) +
-                                       " bytes exceeds max_key_size " + std::to_string(max_key_) +
-                                       " (operation " + std::to_string(index_) + " of the batch)");
-    }
-  }
-  size_t max_key_, max_value_;
-  size_t index_ = 0;
-};
-
 }  // namespace
 
 Status DBImpl::InsertInto(const WriteBatch& batch, MemTable* mem) {
@@ -68,14 +39,8 @@ Status DBImpl::InsertInto(const WriteBatch& batch, MemTable* mem) {
   return batch.Iterate(&inserter);
 }
 
-Status DBImpl::ValidateBatch(const WriteBatch& batch) const {
-  SizeChecker checker(options_.max_key_size, options_.max_value_size);
-  Status s = batch.Iterate(&checker);
-  return s.ok() ? checker.status : s;
-}
-
 Status DBImpl::Write(const kv::WriteOptions& options, const WriteBatch& batch) {
-  STRATA_RETURN_IF_ERROR(ValidateBatch(batch));
+  STRATA_RETURN_IF_ERROR(kv::CheckBatchSizes(options_, batch));
   if (batch.Count() == 0) return CheckOpen();
   return WriteImpl(options, &batch, false);
 }

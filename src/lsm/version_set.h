@@ -112,7 +112,6 @@ class VersionSet {
   uint64_t MaxBytesForLevel(int level) const;
   uint64_t PendingCompactionBytes() const;
   uint64_t ManifestBytesWritten() const { return manifest_bytes_written_; }
-  TableCache* table_cache() const { return table_cache_; }
   const InternalKeyComparator* icmp() const { return icmp_; }
   const kv::Options* options() const { return options_; }
 
@@ -174,7 +173,6 @@ class Compaction {
   // True when the current output should be closed before `internal_key` because it would
   // overlap too much of the level below the output.
   bool ShouldStopBefore(const Slice& internal_key);
-  uint64_t InputBytes() const;
 
  private:
   friend class VersionSet;

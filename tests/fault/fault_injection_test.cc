@@ -22,25 +22,14 @@ class FaultTest : public testing::Test {
   void SetUp() override {
     mem_ = NewMemEnv();
     env_ = std::make_unique<FaultInjectionEnv>(mem_.get(), 17);
-    options_.env = env_.get();
-    options_.create_if_missing = true;
-    options_.write_buffer_size = 256 << 10;
-    options_.target_file_size = 64 << 10;
-    options_.max_bytes_for_level_base = 256 << 10;
-    options_.block_cache_size = 1 << 20;
+    options_ = SmallEngineOptions(env_.get());
   }
   void TearDown() override {
     db_.reset();
     env_->ResetState();
   }
 
-  Status TryOpen() {
-    db_.reset();
-    auto r = lsm::OpenDB(dir_, options_);
-    if (!r.ok()) return r.status();
-    db_ = std::move(r.value());
-    return Status::OK();
-  }
+  Status TryOpen() { return ReopenEngine(dir_, options_, &db_); }
   void Open() {
     Status s = TryOpen();
     ASSERT_TRUE(s.ok()) << s.ToString();

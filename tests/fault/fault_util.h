@@ -16,6 +16,7 @@
 
 #include "base/random.h"
 #include "env/env.h"
+#include "lsm/db.h"
 #include "strata/kv.h"
 #include "strata/write_batch.h"
 
@@ -83,6 +84,28 @@ class History {
  private:
   std::vector<std::vector<Op>> writes_;
 };
+
+// Engine options over `env` that make a small test flush and compact often.
+inline kv::Options SmallEngineOptions(Env* env) {
+  kv::Options options;
+  options.env = env;
+  options.create_if_missing = true;
+  options.write_buffer_size = 256 << 10;
+  options.target_file_size = 64 << 10;
+  options.max_bytes_for_level_base = 256 << 10;
+  options.block_cache_size = 1 << 20;
+  return options;
+}
+
+// Opens Strata's LSM in `dir` into *db, closing the engine *db held first.
+inline Status ReopenEngine(const std::string& dir, const kv::Options& options,
+                           std::unique_ptr<kv::Engine>* db) {
+  db->reset();
+  auto r = lsm::OpenDB(dir, options);
+  if (!r.ok()) return r.status();
+  *db = std::move(r.value());
+  return Status::OK();
+}
 
 // Checks that `db` holds exactly the state of writes [0, m) of `history` for some m, which it
 // stores in *m. Reads with a full scan and with Get.

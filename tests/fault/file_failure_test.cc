@@ -35,21 +35,10 @@ class FileFailureTest : public testing::TestWithParam<FileFailure> {
     mem_ = NewMemEnv();
     fault_ = std::make_unique<FaultInjectionEnv>(mem_.get(), 23);
     env_ = std::make_unique<FileFailEnv>(fault_.get());
-    options_.env = env_.get();
-    options_.create_if_missing = true;
-    options_.write_buffer_size = 256 << 10;
-    options_.target_file_size = 64 << 10;
-    options_.max_bytes_for_level_base = 256 << 10;
-    options_.block_cache_size = 1 << 20;
+    options_ = SmallEngineOptions(env_.get());
   }
 
-  Status TryOpen() {
-    db_.reset();
-    auto r = lsm::OpenDB(dir_, options_);
-    if (!r.ok()) return r.status();
-    db_ = std::move(r.value());
-    return Status::OK();
-  }
+  Status TryOpen() { return ReopenEngine(dir_, options_, &db_); }
   Status Write(bool sync, Random* rnd) {
     WriteBatch batch = history_.Next(0, rnd);
     kv::WriteOptions wo;
