@@ -27,3 +27,8 @@ foreach(peer ROCKSDB LEVELDB LMDB)
     message(STATUS "kv backend ${peer}: NOT found, skipped (install its Debian -dev package)")
   endif()
 endforeach()
+
+# The document layers: simdjson parses JSON, RE2 runs $regex, SQLite is the document benchmark's peer.
+find_package(simdjson REQUIRED)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+find_package(SQLite3 REQUIRED)

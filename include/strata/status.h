@@ -28,6 +28,7 @@ class Status {
     kAlreadyExists,
     kTimedOut,
     kPermissionDenied,
+    kResourceExhausted,  // a configured limit (memory, size) was reached
   };
 
   Status() = default;
@@ -49,6 +50,9 @@ class Status {
   static Status TimedOut(std::string msg) { return {Code::kTimedOut, std::move(msg)}; }
   static Status PermissionDenied(std::string msg) {
     return {Code::kPermissionDenied, std::move(msg)};
+  }
+  static Status ResourceExhausted(std::string msg) {
+    return {Code::kResourceExhausted, std::move(msg)};
   }
 
   bool ok() const { return code_ == Code::kOk; }

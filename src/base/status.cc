@@ -30,6 +30,8 @@ std::string_view Status::CodeName(Code code) {
       return "TimedOut";
     case Code::kPermissionDenied:
       return "PermissionDenied";
+    case Code::kResourceExhausted:
+      return "ResourceExhausted";
   }
   return "Unknown";
 }
