@@ -5,7 +5,11 @@
 // name are candidates, as in MongoDB. Thread safety: free functions.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "strata/value.h"
@@ -20,5 +24,48 @@ void CollectPathValues(const Value& doc, std::string_view path, std::vector<cons
 // Whether some prefix step of the path passes through an array (so the result may have many
 // values).
 bool PathCrossesArray(const Value& doc, std::string_view path);
+
+// A dotted path split once into its steps, for callers that walk the same path many times.
+struct FieldPath {
+  FieldPath() = default;
+  explicit FieldPath(std::string_view dotted);
+
+  std::string dotted;
+  std::vector<std::string> parts;
+  // The array index a step names (canonical decimal: "0", "12", not "01"), or -1.
+  std::vector<int64_t> index;
+};
+
+// The array index a path step names, or -1 (digits only, no leading zero, below 2^53).
+int64_t ParseArrayIndex(std::string_view step);
+
+// A non-owning reference to a callable, so visitors cost no allocation.
+template <typename Sig>
+class FunctionRef;
+template <typename R, typename... A>
+class FunctionRef<R(A...)> {
+ public:
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
+  FunctionRef(F&& f)  // NOLINT: implicit by design
+      : obj_(const_cast<void*>(static_cast<const void*>(&f))), call_([](void* o, A... a) -> R {
+          return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<A>(a)...);
+        }) {}
+  R operator()(A... a) const { return call_(obj_, std::forward<A>(a)...); }
+
+ private:
+  void* obj_;
+  R (*call_)(void*, A...);
+};
+
+// MongoDB's matcher view of a path (its element iterator). `visit` receives every value the path
+// reaches, and nullptr where the path ends at a missing field outside any array or at a scalar
+// it cannot enter (so {a: null} matches {} and {"a.b": null} matches {a: 5} or {a: [{}]}, but an
+// array with the path left over and no object elements yields nothing). An array reached at the
+// end is visited element by element and then as itself when `expand_leaf_arrays`, else only as
+// itself. Arrays nested in arrays are entered only through a numeric step. `root` may be an
+// array ($elemMatch over arrays of arrays): its elements are then its fields "0", "1", ...
+// Stops and returns true as soon as `visit` returns true.
+bool VisitPath(const Value& root, const FieldPath& path, bool expand_leaf_arrays,
+               FunctionRef<bool(const Value*)> visit);
 
 }  // namespace strata::codec
