@@ -16,12 +16,14 @@ class Projection {
   Projection() = default;  // keeps everything
   static Result<Projection> Parse(const Value& spec);
   Value Apply(const Value& doc) const;
-  bool empty() const { return paths_.empty() && !exclude_id_; }
+  bool empty() const { return keep_all_; }
 
  private:
+  bool keep_all_ = true;
   bool inclusion_ = true;
   bool exclude_id_ = false;
   std::vector<std::string> paths_;
+  std::vector<std::vector<std::string>> split_;  // paths_, split at the dots
 };
 
 }  // namespace strata::query
