@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,20 +46,24 @@ class Pipeline {
   Pipeline(Pipeline&&) noexcept;
   Pipeline& operator=(Pipeline&&) noexcept;
 
-  // `stages` is an array of one-key stage documents. InvalidArgument names the stage index and
-  // operator: "stage 2 ($group): unknown accumulator $foo for field 'n'".
+  // `stages` is an array of one-key stage documents. InvalidArgument names the stage index
+  // (0-based) and operator: "stage 2 ($group): unknown accumulator $foo for field 'n'". $set is
+  // $addFields; a $sort directly followed by $limit keeps only the top N documents.
   static Result<Pipeline> Parse(const Value& stages);
 
   // The leading $match stages merged, so the caller can use an index for them; the pipeline
   // still applies them (a cheap re-check).
   const query::Filter* leading_match() const;
 
-  // Wraps `input` in the pipeline's stages.
+  // Wraps `input` in the pipeline's stages. The returned source keeps what it needs (a copy of
+  // the options, the parsed stages), so it may outlive this Pipeline. Errors while running
+  // name the stage: "stage 1 ($project): $divide: division by zero".
   Result<std::unique_ptr<DocumentSource>> Execute(std::unique_ptr<DocumentSource> input,
                                                   const PipelineOptions& options) const;
 
  private:
   std::vector<std::shared_ptr<const Stage>> stages_;
+  std::vector<std::string> names_;  // each stage's operator, for error messages
   std::unique_ptr<query::Filter> leading_match_;
 };
 
