@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "query/query_test_util.h"
@@ -340,6 +341,33 @@ TEST(FilterTest, PlannerPredicates) {
   EXPECT_EQ(p[4].path, "d");
   EXPECT_EQ(p[5].path, "j");
   EXPECT_EQ(p[5].op, PathPredicate::Op::kEq);
+}
+
+TEST(FilterTest, DatesBinaryNaNAndBounds) {
+  auto matches = [](const Value& filter, const Value& doc) {
+    Result<Filter> f = Filter::Parse(filter);
+    EXPECT_TRUE(f.ok()) << f.status().ToString();
+    return f.ok() && f->Matches(doc);
+  };
+  auto op = [](const char* name, Value v) {
+    return Value::MakeObject({{"a", Value::MakeObject({{name, std::move(v)}})}});
+  };
+  const Value date_doc = Value::MakeObject({{"a", Value::Date(1000)}});
+  EXPECT_TRUE(matches(op("$gt", Value::Date(999)), date_doc));
+  EXPECT_FALSE(matches(op("$gt", Value(999)), date_doc));  // dates never compare with numbers
+  EXPECT_TRUE(matches(op("$eq", Value::Date(1000)), date_doc));
+  const Value bin_doc = Value::MakeObject({{"a", Value::Binary("ab")}});
+  EXPECT_TRUE(matches(op("$eq", Value::Binary("ab")), bin_doc));
+  EXPECT_TRUE(matches(op("$gt", Value::Binary("b")), bin_doc));  // binary: length first
+  const double nan = std::nan("");
+  const Value nan_doc = Value::MakeObject({{"a", nan}});
+  EXPECT_TRUE(matches(op("$eq", nan), nan_doc));
+  EXPECT_TRUE(matches(op("$gte", nan), nan_doc));
+  EXPECT_FALSE(matches(op("$lt", Value(5)), nan_doc));
+  EXPECT_FALSE(matches(op("$gt", nan), J("{a: 5}")));
+  EXPECT_TRUE(matches(op("$lt", Value::MaxKey()), J("{a: 'x'}")));
+  EXPECT_TRUE(matches(op("$gt", Value::MinKey()), J("{a: null}")));
+  EXPECT_FALSE(matches(op("$gt", Value::MaxKey()), J("{a: 1}")));
 }
 
 TEST(FilterTest, MovedFilterStillMatches) {

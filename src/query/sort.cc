@@ -16,41 +16,52 @@ Result<SortSpec> SortSpec::Parse(const Value& spec) {
     }
     if (path.empty()) return Status::InvalidArgument("a sort key needs a field name");
     s.keys_.emplace_back(path, static_cast<int>(dir.as_number()));
+    s.paths_.emplace_back(path);
   }
   return s;
 }
 
+namespace {
+
+// The value a document sorts by: every value the path reaches, arrays by their elements, missing
+// as null; the smallest ascending, the largest descending. An empty array sorts below null
+// (MongoDB); MinKey stands for it, as no stored document holds MinKey. Points into `doc` or at a
+// constant.
+const Value* SortKey(const Value& doc, const codec::FieldPath& path, int direction) {
+  static const Value kNull;
+  static const Value kEmptyArray = Value::MinKey();
+  const Value* best = nullptr;
+  auto offer = [&](const Value* v) {
+    if (best == nullptr || CompareValues(*v, *best) * direction < 0) best = v;
+  };
+  codec::VisitPath(doc, path, /*expand_leaf_arrays=*/false, [&](const Value* v) {
+    if (v == nullptr) {
+      offer(&kNull);
+    } else if (!v->is_array()) {
+      offer(v);
+    } else if (v->as_array().empty()) {
+      offer(&kEmptyArray);
+    } else {
+      for (const Value& e : v->as_array()) offer(&e);
+    }
+    return false;
+  });
+  return best != nullptr ? best : &kNull;
+}
+
+}  // namespace
+
 int SortSpec::Compare(const Value& a, const Value& b) const {
-  for (const auto& [path, dir] : keys_) {
-    const int c = CompareValues(SortKeyOf(a, path, dir), SortKeyOf(b, path, dir));
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    const int dir = keys_[i].second;
+    const int c = CompareValues(*SortKey(a, paths_[i], dir), *SortKey(b, paths_[i], dir));
     if (c != 0) return c * dir;
   }
   return 0;
 }
 
 Value SortKeyOf(const Value& doc, const std::string& path, int direction) {
-  // Candidates: every value the path reaches, arrays by their elements, missing as null. An
-  // empty array sorts below null (MongoDB); MinKey stands for that, as no document holds it.
-  const Value* best = nullptr;
-  bool seen = false;
-  Value null_value, empty_array = Value::MinKey();
-  auto offer = [&](const Value* v) {
-    if (!seen || CompareValues(*v, *best) * direction < 0) best = v;
-    seen = true;
-  };
-  codec::VisitPath(doc, codec::FieldPath(path), /*expand_leaf_arrays=*/false, [&](const Value* v) {
-    if (v == nullptr) {
-      offer(&null_value);
-    } else if (!v->is_array()) {
-      offer(v);
-    } else if (v->as_array().empty()) {
-      offer(&empty_array);
-    } else {
-      for (const Value& e : v->as_array()) offer(&e);
-    }
-    return false;
-  });
-  return seen ? *best : Value();
+  return *SortKey(doc, codec::FieldPath(path), direction);
 }
 
 }  // namespace strata::query

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "codec/path.h"
 #include "strata/status.h"
 #include "strata/value.h"
 
@@ -25,6 +26,7 @@ class SortSpec {
 
  private:
   std::vector<std::pair<std::string, int>> keys_;  // path, +1 or -1
+  std::vector<codec::FieldPath> paths_;            // keys_' paths, split once
 };
 
 // The value a document sorts by for one key (direction +1 or -1).
