@@ -183,8 +183,9 @@ Value IncludeValue(const ProjNode& node, const Value& v) {
   if (v.is_array()) {
     Array out;
     for (const Value& item : v.as_array()) {
+      // A dropped scalar keeps its slot when computed fields will fill it with an object.
       Value p = IncludeValue(node, item);
-      if (!IsMissing(p)) out.push_back(std::move(p));
+      if (!IsMissing(p) || node.has_computed) out.push_back(std::move(p));
     }
     return Value(std::move(out));
   }

@@ -173,7 +173,7 @@ inline std::string Show(const std::vector<Value>& docs) { return Show(Value(Arra
 
 // Parses and runs a pipeline over relaxed-JSON documents; the result as Show() text, or
 // "error: <message>".
-inline std::string Run(std::string_view pipeline, std::string_view docs,
+inline std::string Agg(std::string_view pipeline, std::string_view docs,
                        const PipelineOptions& options = {}) {
   Result<Pipeline> p = Pipeline::Parse(J(pipeline));
   if (!p.ok()) return "error: " + p.status().message();
