@@ -1,0 +1,137 @@
+#include "doc/index_maintainer.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "codec/key_codec.h"
+#include "codec/path.h"
+#include "doc/keyspace.h"
+
+namespace strata::doc {
+
+namespace {
+
+std::mutex& RegistryMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+std::map<std::string, IndexFactory>& Registry() {
+  static std::map<std::string, IndexFactory> registry = {
+      {"field",
+       [](const IndexDef& def) -> Result<std::unique_ptr<IndexMaintainer>> {
+         return NewFieldIndex(def);
+       }},
+  };
+  return registry;
+}
+
+class FieldIndex : public IndexMaintainer {
+ public:
+  explicit FieldIndex(const IndexDef& def)
+      : IndexMaintainer(def), prefix_(IndexPrefix(def.prefix)) {}
+
+  bool unique() const override { return def_.info.unique; }
+
+  Status Entries(const Value& doc, const std::string& id_element, std::vector<IndexEntry>* out,
+                 bool* multikey) const override {
+    const auto& fields = def_.info.fields;
+    // Values per field: arrays expand to their distinct elements.
+    std::vector<std::vector<const Value*>> values(fields.size());
+    static const Value kNull;
+    bool all_missing = true;
+    int array_fields = 0;
+    std::vector<const Value*> found;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      found.clear();
+      codec::CollectPathValues(doc, fields[i].first, &found);
+      bool is_multi = found.size() > 1;
+      for (const Value* v : found) {
+        if (v->is_array() && !v->as_array().empty()) {
+          is_multi = true;
+          for (const Value& e : v->as_array()) values[i].push_back(&e);
+        } else {
+          values[i].push_back(v);
+        }
+      }
+      if (!found.empty()) all_missing = false;
+      if (values[i].empty()) values[i].push_back(&kNull);
+      if (is_multi) {
+        ++array_fields;
+        *multikey = true;
+        std::sort(values[i].begin(), values[i].end(),
+                  [](const Value* a, const Value* b) { return CompareValues(*a, *b) < 0; });
+        values[i].erase(std::unique(values[i].begin(), values[i].end(),
+                                    [](const Value* a, const Value* b) {
+                                      return CompareValues(*a, *b) == 0 && a->type() == b->type();
+                                    }),
+                        values[i].end());
+      }
+    }
+    if (def_.info.sparse && all_missing) return Status::OK();
+    if (array_fields > 1) {
+      return Status::InvalidArgument("index '" + def_.info.name +
+                                     "': cannot index parallel arrays in one document");
+    }
+    // At most one field has several values: one entry per value of that field.
+    size_t multi = fields.size();
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (values[i].size() > 1) multi = i;
+    }
+    size_t n = multi == fields.size() ? 1 : values[multi].size();
+    for (size_t k = 0; k < n; ++k) {
+      IndexEntry e;
+      e.key = prefix_;
+      for (size_t i = 0; i < fields.size(); ++i) {
+        size_t start = e.key.size();
+        codec::AppendKeyElement(&e.key, *values[i][i == multi ? k : 0]);
+        if (fields[i].second < 0) InvertBytes(&e.key, start);
+      }
+      if (unique()) {
+        e.value = id_element;
+      } else {
+        e.key += id_element;
+      }
+      out->push_back(std::move(e));
+    }
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end(),
+                           [](const IndexEntry& a, const IndexEntry& b) { return a.key == b.key; }),
+               out->end());
+    return Status::OK();
+  }
+
+ private:
+  std::string prefix_;
+};
+
+}  // namespace
+
+void InvertBytes(std::string* s, size_t from) {
+  for (size_t i = from; i < s->size(); ++i) (*s)[i] = static_cast<char>(~(*s)[i]);
+}
+
+std::unique_ptr<IndexMaintainer> NewFieldIndex(const IndexDef& def) {
+  return std::make_unique<FieldIndex>(def);
+}
+
+void RegisterIndexKind(const std::string& kind, IndexFactory factory) {
+  std::lock_guard<std::mutex> lock(RegistryMutex());
+  Registry()[kind] = std::move(factory);
+}
+
+Result<std::unique_ptr<IndexMaintainer>> MakeIndexMaintainer(const IndexDef& def) {
+  IndexFactory factory;
+  {
+    std::lock_guard<std::mutex> lock(RegistryMutex());
+    auto it = Registry().find(def.info.kind);
+    if (it == Registry().end()) {
+      return Status::InvalidArgument("unknown index kind '" + def.info.kind + "'");
+    }
+    factory = it->second;
+  }
+  return factory(def);
+}
+
+}  // namespace strata::doc

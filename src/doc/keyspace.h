@@ -1,0 +1,47 @@
+// Where the document layer's data lives in the ordered key space (docs/formats/keyspace.md).
+//
+//   0x01 'c' <name>                     collection descriptor (a binary document)
+//   0x01 'i' <coll u32> <name>          index descriptor
+//   0x01 'k' <coll u32>                 auto-increment counter (fixed64)
+//   0x01 'n'                            next free prefix id (fixed32)
+//   0x01 'l' <coll u32> <raw key>       lost+found: records that repair could not decode
+//   0x02 <coll u32> <_id element>       record -> binary document
+//   0x03 <index u32> <key elements> [<_id element>]   index entry
+//   0x05 ...                            typed tables (include/strata/table.h)
+// Names and ids are key-codec elements, prefixes 4-byte big-endian, so every group is one
+// contiguous, ordered range. Thread safety: free functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "strata/slice.h"
+#include "strata/value.h"
+
+namespace strata::doc {
+
+inline constexpr char kSystemSpace = 0x01;
+inline constexpr char kRecordSpace = 0x02;
+inline constexpr char kIndexSpace = 0x03;
+inline constexpr char kTableSpace = 0x05;
+
+std::string CollectionDescriptorKey(std::string_view name);
+std::string CollectionDescriptorPrefix();
+std::string IndexDescriptorKey(uint32_t collection, std::string_view name);
+std::string IndexDescriptorPrefix(uint32_t collection);
+std::string CounterKey(uint32_t collection);
+std::string NextPrefixKey();
+std::string LostFoundKey(uint32_t collection, Slice raw_key);
+
+std::string RecordPrefix(uint32_t collection);
+std::string RecordKey(uint32_t collection, const Value& id);
+// The _id element of a record key (after the 5-byte prefix).
+Slice RecordIdBytes(Slice record_key);
+
+std::string IndexPrefix(uint32_t index);
+
+// Appends `n` as 4 big-endian bytes.
+void AppendPrefixId(std::string* out, uint32_t n);
+
+}  // namespace strata::doc

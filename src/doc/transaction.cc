@@ -1,0 +1,37 @@
+#include "doc/transaction.h"
+
+#include "doc/store.h"
+
+namespace strata::doc {
+
+Transaction::~Transaction() {
+  if (state_ == State::kActive || state_ == State::kPrepared) store_->Cancel(this);
+}
+
+Status Transaction::Get(const std::string& key, std::string* value) {
+  if (!autocommit_) reads_.insert(key);
+  auto it = writes_.find(key);
+  if (it != writes_.end()) {
+    if (!it->second) return Status::NotFound();
+    *value = *it->second;
+    return Status::OK();
+  }
+  kv::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  return store_->engine()->Get(ro, key, value);
+}
+
+std::unique_ptr<Iterator> Transaction::NewIterator(const std::string& lower,
+                                                   const std::string& upper) {
+  kv::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  ro.lower_bound = lower;
+  if (!upper.empty()) ro.upper_bound = upper;
+  auto base = store_->engine()->NewIterator(ro);
+  auto first = writes_.lower_bound(lower);
+  bool overlay_in_range = first != writes_.end() && (upper.empty() || first->first < upper);
+  if (!overlay_in_range) return base;
+  return NewOverlayIterator(std::move(base), &writes_, lower, upper);
+}
+
+}  // namespace strata::doc

@@ -1,0 +1,73 @@
+// A document-layer transaction: reads on a snapshot (or on the latest state, for the autocommit
+// transactions that single operations run in) plus the transaction's own staged writes; a read
+// set and a write set for optimistic conflict detection at commit (Store::Prepare/Commit).
+// Thread safety: one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_set>
+
+#include "strata/iterator.h"
+#include "strata/kv.h"
+
+namespace strata::doc {
+
+class Store;
+
+class Transaction {
+ public:
+  enum class State { kActive, kPrepared, kCommitted, kCancelled };
+
+  ~Transaction();
+
+  // Reads the key as this transaction sees it and remembers it in the read set.
+  Status Get(const std::string& key, std::string* value);
+  // An iterator over [lower, upper) as this transaction sees it (staged writes included). Keys
+  // it returns are not added to the read set; callers record the keys they act on with Track.
+  std::unique_ptr<Iterator> NewIterator(const std::string& lower, const std::string& upper);
+  void Track(const std::string& key) { reads_.insert(key); }
+
+  void Put(const std::string& key, std::string value) { writes_[key] = std::move(value); }
+  void Delete(const std::string& key) { writes_[key] = std::nullopt; }
+
+  bool autocommit() const { return autocommit_; }
+  State state() const { return state_; }
+  uint64_t id() const { return id_; }
+  size_t write_count() const { return writes_.size(); }
+
+  // Index entries whose descriptors must be marked multikey at commit ("coll\0index").
+  void MarkMultikey(const std::string& collection, const std::string& index) {
+    multikey_.insert(collection + '\0' + index);
+  }
+
+ private:
+  friend class Store;
+  Transaction(Store* store, uint64_t id, bool autocommit)
+      : store_(store), id_(id), autocommit_(autocommit) {}
+
+  Store* store_;
+  uint64_t id_;
+  bool autocommit_;
+  State state_ = State::kActive;
+  uint64_t start_seq_ = 0;        // commits at or before this are visible
+  uint64_t catalog_version_ = 0;  // DDL since then makes the commit a Conflict
+  std::shared_ptr<const kv::Snapshot> snapshot_;
+  std::map<std::string, std::optional<std::string>> writes_;  // nullopt: delete
+  std::unordered_set<std::string> reads_;
+  std::set<std::string> multikey_;
+  std::set<uint32_t> counters_;  // auto-increment collections to persist at commit
+};
+
+// Merges a sorted overlay of staged writes (nullopt = deleted) over a base iterator that
+// already honours [lower, upper). Exposed for tests.
+std::unique_ptr<Iterator> NewOverlayIterator(
+    std::unique_ptr<Iterator> base,
+    const std::map<std::string, std::optional<std::string>>* overlay, std::string lower,
+    std::string upper);
+
+}  // namespace strata::doc
