@@ -68,40 +68,46 @@ uint64_t OrderedBits(double d) {
 }
 
 // True when some int64 has the value `d` (so the bytes alone cannot say which kind it was).
-bool IsIntegralInInt64Range(double d) { return d >= -kTwo63 && d < kTwo63 && d == std::trunc(d); }
+bool IsIntegralInInt64Range(double d) {
+  return d >= -kTwo63 && d < kTwo63 && static_cast<double>(static_cast<int64_t>(d)) == d;
+}
 
-// Appends a number's value bytes: type byte, ordered double, residual tag (+ residual).
-void AppendNumberBytes(std::string* out, uint64_t ordered, int residual) {
-  char buf[12];
+// Room for a number's value bytes and, at top level, its kind byte.
+constexpr size_t kMaxNumberBytes = 13;
+
+// Writes a number's value bytes (type byte, ordered double, residual tag, residual if any) to
+// `buf`; returns how many.
+size_t NumberBytes(char* buf, uint64_t ordered, int residual) {
   buf[0] = static_cast<char>(kNumberCode);
   for (int k = 0; k < 8; ++k) buf[1 + k] = static_cast<char>(ordered >> (56 - 8 * k));
-  size_t n = 10;
   if (residual == 0) {
     buf[9] = static_cast<char>(kResidualZero);
-  } else {
-    buf[9] = static_cast<char>(residual < 0 ? kResidualNegative : kResidualPositive);
-    unsigned biased = static_cast<unsigned>(residual + kResidualBias);
-    buf[10] = static_cast<char>(biased >> 8);
-    buf[11] = static_cast<char>(biased);
-    n = 12;
+    return 10;
   }
-  out->append(buf, n);
+  buf[9] = static_cast<char>(residual < 0 ? kResidualNegative : kResidualPositive);
+  unsigned biased = static_cast<unsigned>(residual + kResidualBias);
+  buf[10] = static_cast<char>(biased >> 8);
+  buf[11] = static_cast<char>(biased);
+  return 12;
 }
 
-// An int's value bytes; returns whether a double of equal value exists (it then needs a kind bit).
-bool AppendIntBytes(std::string* out, int64_t i) {
+// An int's value bytes; *ambiguous tells whether a double of equal value exists (the int then
+// needs a kind bit).
+size_t IntBytes(char* buf, int64_t i, bool* ambiguous) {
   double d = static_cast<double>(i);  // the nearest double; 2^63 for the largest ints
-  int residual = static_cast<int>(static_cast<__int128>(i) - static_cast<__int128>(d));
-  AppendNumberBytes(out, OrderedBits(d), residual);
-  return residual == 0;
+  // i - d exactly; 2^63 itself is no int64, so that case is done in 128 bits.
+  int residual =
+      d < kTwo63 ? static_cast<int>(i - static_cast<int64_t>(d))
+                 : static_cast<int>(static_cast<__int128>(i) - (static_cast<__int128>(1) << 63));
+  *ambiguous = residual == 0;
+  return NumberBytes(buf, OrderedBits(d), residual);
 }
 
-// A double's value bytes (-0.0 as 0.0, every NaN as 0); returns whether an int of equal value
-// exists.
-bool AppendDoubleBytes(std::string* out, double d) {
-  uint64_t ordered = std::isnan(d) ? 0 : OrderedBits(d == 0 ? 0.0 : d);
-  AppendNumberBytes(out, ordered, 0);
-  return IsIntegralInInt64Range(d);
+// A double's value bytes (-0.0 as 0.0, every NaN as 0); *ambiguous tells whether an int of equal
+// value exists.
+size_t DoubleBytes(char* buf, double d, bool* ambiguous) {
+  *ambiguous = IsIntegralInInt64Range(d);
+  return NumberBytes(buf, std::isnan(d) ? 0 : OrderedBits(d == 0 ? 0.0 : d), 0);
 }
 
 // Appends `s` with each 0x00 written as 0x00 0xff, then the 0x00 terminator.
@@ -152,11 +158,14 @@ void AppendValue(std::string* out, const Value& v, KindBits* kinds) {
       out->push_back(static_cast<char>(v.as_bool() ? kTrueCode : kFalseCode));
       return;
     case ValueType::kInt:
-      if (AppendIntBytes(out, v.as_int())) kinds->Add(false);
+    case ValueType::kDouble: {
+      char buf[kMaxNumberBytes];
+      bool ambiguous;
+      out->append(buf, v.is_int() ? IntBytes(buf, v.as_int(), &ambiguous)
+                                  : DoubleBytes(buf, v.as_double(), &ambiguous));
+      if (ambiguous) kinds->Add(v.is_double());
       return;
-    case ValueType::kDouble:
-      if (AppendDoubleBytes(out, v.as_double())) kinds->Add(true);
-      return;
+    }
     case ValueType::kString:
       out->push_back(static_cast<char>(kStringCode));
       AppendEscaped(out, v.as_string());
@@ -438,11 +447,19 @@ void AppendKeyElement(std::string* out, const Value& value) {
 }
 
 void AppendKeyInt64(std::string* out, int64_t v) {
-  if (AppendIntBytes(out, v)) out->push_back('\0');  // kind bit 0: an int
+  char buf[kMaxNumberBytes];
+  bool ambiguous;
+  size_t n = IntBytes(buf, v, &ambiguous);
+  if (ambiguous) buf[n++] = '\0';  // the kind trailer: bit 0, an int
+  out->append(buf, n);
 }
 
 void AppendKeyDouble(std::string* out, double v) {
-  if (AppendDoubleBytes(out, v)) out->push_back('\x80');  // kind bit 1: a double
+  char buf[kMaxNumberBytes];
+  bool ambiguous;
+  size_t n = DoubleBytes(buf, v, &ambiguous);
+  if (ambiguous) buf[n++] = '\x80';  // the kind trailer: bit 1, a double
+  out->append(buf, n);
 }
 
 void AppendKeyBool(std::string* out, bool v) {

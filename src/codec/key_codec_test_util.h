@@ -152,8 +152,9 @@ class ValueGen {
         return static_cast<int64_t>(Below(7)) - 3;
       case 2:
         return static_cast<int64_t>(rng_());
-      default:
-        return kPool[Below(std::size(kPool))] + static_cast<int64_t>(Below(5)) - 2;
+      default:  // a neighbour of an edge (wrapping around at the ends)
+        return static_cast<int64_t>(static_cast<uint64_t>(kPool[Below(std::size(kPool))]) +
+                                    Below(5) - 2);
     }
   }
 
