@@ -5,8 +5,9 @@
 // Each element is a type byte followed by its payload. Numbers (ints and doubles) share one
 // ordering so that 1 < 1.5 < 2 holds in bytes; the encoding still remembers which of the two a
 // number was, so decode(encode(v)) == v. -0.0 is stored as 0.0 and every NaN as one canonical
-// NaN, which sorts below all other numbers. Strings and bytes escape 0x00 so that embedded zero
-// bytes keep the order. Arrays are nested tuples; objects are nested (name, value) sequences.
+// NaN, which sorts below all other numbers. Strings escape 0x00 so that embedded zero bytes keep
+// the order; binary, ordered by length first, carries its length instead. Arrays are nested
+// tuples; objects are nested (name, value) sequences.
 // Which numbers were ints is kept in a short trailer at the end of each top-level element, so an
 // int and a double of equal value tie on everything else in that element (int first on a tie).
 // Thread safety: free functions on caller-owned buffers.
@@ -46,7 +47,8 @@ std::string EncodeKey(const std::vector<Value>& tuple);
 // (relative to the start of `in` at the call) and what was expected.
 Status DecodeKeyElement(Slice* in, Value* value);
 
-// Decodes every element of `in`.
+// Decodes every element of `in` (offsets in errors count from its start). On error *tuple is
+// left as it was.
 Status DecodeKey(Slice in, std::vector<Value>* tuple);
 
 // The smallest byte string greater than every key that starts with `prefix`
