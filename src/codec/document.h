@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "strata/slice.h"
 #include "strata/status.h"
@@ -37,18 +38,64 @@ class DocView {
   std::optional<Value> Get(std::string_view path) const;
 
   // The raw encoded element at a path, for callers that copy or compare bytes; empty if absent.
-  // The type of the element is stored in *type.
+  // The type of the element is stored in *type. The raw element is its type byte followed by
+  // its payload (so two elements are equal values iff their bytes are equal, ints apart from
+  // doubles); when absent, *type is set to ValueType::kMinKey, which is never stored.
   Slice GetRaw(std::string_view path, ValueType* type) const;
 
-  // Calls fn(name, value) for every top-level field in order; stop by returning false.
+  // A view of the object or array at a path; nullopt when absent or not a container.
+  std::optional<DocView> GetView(std::string_view path) const;
+
+  // Calls fn(name, value) for every top-level field in order; stop by returning false (a
+  // callback returning void visits every field). For a view of an array, name is the index.
   template <typename Fn>
   void ForEachField(Fn&& fn) const;
 
+  // kObject for a document; kObject or kArray for a view from GetView().
+  ValueType type() const { return type_; }
+
+  // The whole document for Open(); the raw element (type byte first) for GetView().
   Slice bytes() const { return bytes_; }
 
  private:
-  explicit DocView(Slice bytes) : bytes_(bytes) {}
+  DocView(Slice bytes, const char* payload, ValueType type)
+      : bytes_(bytes), payload_(payload), type_(type) {}
   Slice bytes_;
+  const char* payload_;  // the container's payload: its length field, count, entries
+  ValueType type_;
 };
+
+namespace document_internal {
+
+// Walks the entries of a validated container, decoding each value (for ForEachField).
+class EntryCursor {
+ public:
+  EntryCursor(const char* payload, bool is_array);
+  // False at the end. For arrays, *name is the element's index in decimal.
+  bool Next(std::string_view* name, Value* value);
+
+ private:
+  const char* p_;
+  const char* end_;
+  bool is_array_;
+  uint64_t index_ = 0;
+  char index_buf_[24];
+};
+
+}  // namespace document_internal
+
+template <typename Fn>
+void DocView::ForEachField(Fn&& fn) const {
+  document_internal::EntryCursor cursor(payload_, type_ == ValueType::kArray);
+  std::string_view name;
+  Value value;
+  while (cursor.Next(&name, &value)) {
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&, std::string_view, const Value&>>) {
+      fn(name, static_cast<const Value&>(value));
+    } else {
+      if (!fn(name, static_cast<const Value&>(value))) return;
+    }
+  }
+}
 
 }  // namespace strata::codec
