@@ -40,6 +40,12 @@ std::unique_ptr<Transaction> Store::Begin() {
   return txn;
 }
 
+std::unique_ptr<Transaction> Store::BeginRead() {
+  std::unique_ptr<Transaction> txn(new Transaction(this, next_txn_id_++, /*autocommit=*/true));
+  txn->snapshot_ = engine_->GetSnapshot();
+  return txn;
+}
+
 Status Store::RunAutocommit(const std::function<Status(Transaction*)>& fn) {
   Transaction txn(this, next_txn_id_++, /*autocommit=*/true);
   std::lock_guard<std::mutex> lock(commit_mu_);

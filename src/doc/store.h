@@ -57,6 +57,8 @@ class Store {
 
   // Transactions.
   std::unique_ptr<Transaction> Begin();
+  // A read-only view on a fresh snapshot, outside conflict tracking (finds, gets, counts).
+  std::unique_ptr<Transaction> BeginRead();
   // Runs `fn` in an autocommit transaction and commits it; nothing is written if fn fails.
   Status RunAutocommit(const std::function<Status(Transaction*)>& fn);
   Status Prepare(Transaction* txn);

@@ -45,8 +45,8 @@ Status Store::CreateCollection(std::string_view name, const CollectionOptions& o
   def->info.prefix = catalog_.AllocatePrefix(&batch);
   STRATA_RETURN_IF_ERROR(Catalog::StageDescriptors(*def, &batch));
   STRATA_RETURN_IF_ERROR(engine_->Write(kv::WriteOptions(), batch));
+  // No catalog_version_ bump: a new collection cannot invalidate what running transactions did.
   catalog_.Publish(def->info.name, def);
-  ++catalog_version_;
   return Status::OK();
 }
 

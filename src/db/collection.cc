@@ -1,0 +1,261 @@
+// Collection: single operations, each in its own autocommit transaction.
+#include <set>
+
+#include "aggregate/pipeline.h"
+#include "codec/key_codec.h"
+#include "codec/path.h"
+#include "db/executor.h"
+#include "db/operations.h"
+#include "doc/keyspace.h"
+#include "doc/store.h"
+#include "strata/db.h"
+
+namespace strata {
+
+namespace {
+
+using DefPtr = std::shared_ptr<const doc::CollectionDef>;
+
+// Runs fn in an autocommit transaction with the collection's definition as of the commit lock.
+Status Autocommit(doc::Store* store, const std::string& name,
+                  const std::function<Status(doc::Transaction*, const DefPtr&)>& fn) {
+  auto ensured = db::EnsureCollection(store, name);
+  if (!ensured.ok()) return ensured.status();
+  return store->RunAutocommit([&](doc::Transaction* txn) -> Status {
+    DefPtr def = store->catalog().Find(name);
+    if (def == nullptr) return Status::NotFound("collection '" + name + "' was dropped");
+    return fn(txn, def);
+  });
+}
+
+class CursorSource final : public aggregate::DocumentSource {
+ public:
+  explicit CursorSource(std::unique_ptr<Cursor> cursor) : cursor_(std::move(cursor)) {}
+  Result<bool> Next(Value* doc) override { return cursor_->Next(doc); }
+
+ private:
+  std::unique_ptr<Cursor> cursor_;
+};
+
+}  // namespace
+
+Result<Value> Collection::InsertOne(Value doc) {
+  Result<Value> id = Status::OK();
+  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+    id = db_->store_->Insert(txn, *def, std::move(doc));
+    return id.status();
+  });
+  if (!s.ok()) return s;
+  return id;
+}
+
+Result<std::vector<Value>> Collection::InsertMany(std::vector<Value> docs) {
+  std::vector<Value> ids;
+  ids.reserve(docs.size());
+  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+    for (size_t i = 0; i < docs.size(); ++i) {
+      auto id = db_->store_->Insert(txn, *def, std::move(docs[i]));
+      if (!id.ok()) {
+        return Status(id.status().code(),
+                      "document " + std::to_string(i) + ": " + id.status().message());
+      }
+      ids.push_back(std::move(*id));
+    }
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+  return ids;
+}
+
+Result<Value> Collection::Get(const Value& id) {
+  auto def = db::ReadableCollection(db_->store_.get(), name_);
+  auto view = db_->store_->BeginRead();
+  return db_->store_->Get(view.get(), *def, id);
+}
+
+Result<std::unique_ptr<Cursor>> Collection::Find(const Value& filter, const FindOptions& options) {
+  auto def = db::ReadableCollection(db_->store_.get(), name_);
+  auto spec = db::MakeQuerySpec(filter, options);
+  if (!spec.ok()) return spec.status();
+  spec->memory_limit = db_->options_.aggregation_memory_limit;
+  auto view = db_->store_->BeginRead();
+  return std::unique_ptr<Cursor>(std::make_unique<db::QueryCursor>(
+      db_->store_.get(), def, nullptr, std::move(view), std::move(*spec)));
+}
+
+Result<std::optional<Value>> Collection::FindOne(const Value& filter, const FindOptions& options) {
+  FindOptions one = options;
+  one.limit = 1;
+  auto cursor = Find(filter, one);
+  if (!cursor.ok()) return cursor.status();
+  Value doc;
+  auto more = (*cursor)->Next(&doc);
+  if (!more.ok()) return more.status();
+  if (!*more) return std::optional<Value>();
+  return std::optional<Value>(std::move(doc));
+}
+
+Result<Explain> Collection::ExplainFind(const Value& filter, const FindOptions& options) {
+  auto cursor = Find(filter, options);
+  if (!cursor.ok()) return cursor.status();
+  Value doc;
+  while (true) {
+    auto more = (*cursor)->Next(&doc);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+  }
+  return (*cursor)->stats();
+}
+
+Result<uint64_t> Collection::Count(const Value& filter) {
+  bool everything = filter.is_null() || (filter.is_object() && filter.as_object().empty());
+  if (everything) {
+    // Counting keys needs no document decoding.
+    auto def = db::ReadableCollection(db_->store_.get(), name_);
+    auto view = db_->store_->BeginRead();
+    std::string prefix = doc::RecordPrefix(def->info.prefix);
+    auto it = view->NewIterator(prefix, codec::PrefixSuccessor(prefix));
+    uint64_t n = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+    STRATA_RETURN_IF_ERROR(it->status());
+    return n;
+  }
+  auto cursor = Find(filter);
+  if (!cursor.ok()) return cursor.status();
+  uint64_t n = 0;
+  Value doc;
+  while (true) {
+    auto more = (*cursor)->Next(&doc);
+    if (!more.ok()) return more.status();
+    if (!*more) return n;
+    ++n;
+  }
+}
+
+Result<std::vector<Value>> Collection::Distinct(std::string_view path, const Value& filter) {
+  if (path.empty()) return Status::InvalidArgument("distinct needs a field path");
+  auto cursor = Find(filter);
+  if (!cursor.ok()) return cursor.status();
+  auto less = [](const Value& a, const Value& b) { return CompareValues(a, b) < 0; };
+  std::set<Value, decltype(less)> values(less);
+  Value doc;
+  std::vector<const Value*> found;
+  while (true) {
+    auto more = (*cursor)->Next(&doc);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    found.clear();
+    codec::CollectPathValues(doc, path, &found);
+    for (const Value* v : found) {
+      if (v->is_array()) {
+        for (const Value& e : v->as_array()) values.insert(e);
+      } else {
+        values.insert(*v);
+      }
+    }
+  }
+  return std::vector<Value>(values.begin(), values.end());
+}
+
+Result<UpdateResult> Collection::UpdateOne(const Value& filter, const Value& update, bool upsert) {
+  Result<UpdateResult> r = Status::OK();
+  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+    r = db::UpdateIn(db_->store_.get(), txn, def, filter, update, false, upsert, false);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return r;
+}
+
+Result<UpdateResult> Collection::UpdateMany(const Value& filter, const Value& update, bool upsert) {
+  Result<UpdateResult> r = Status::OK();
+  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+    r = db::UpdateIn(db_->store_.get(), txn, def, filter, update, true, upsert, false);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return r;
+}
+
+Result<UpdateResult> Collection::ReplaceOne(const Value& filter, Value replacement, bool upsert) {
+  Result<UpdateResult> r = Status::OK();
+  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+    r = db::UpdateIn(db_->store_.get(), txn, def, filter, replacement, false, upsert, true);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return r;
+}
+
+Result<uint64_t> Collection::DeleteOne(const Value& filter) {
+  Result<uint64_t> r = Status::OK();
+  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+    r = db::DeleteIn(db_->store_.get(), txn, def, filter, false);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return r;
+}
+
+Result<uint64_t> Collection::DeleteMany(const Value& filter) {
+  Result<uint64_t> r = Status::OK();
+  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+    r = db::DeleteIn(db_->store_.get(), txn, def, filter, true);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return r;
+}
+
+Result<std::vector<Value>> Collection::Aggregate(const Value& pipeline_spec) {
+  auto pipeline = aggregate::Pipeline::Parse(pipeline_spec);
+  if (!pipeline.ok()) return pipeline.status();
+  // Leading $match stages choose the scan (and an index); the pipeline still applies them.
+  Value filter = Value(Object{});
+  Array conjuncts;
+  for (const Value& stage : pipeline_spec.as_array()) {
+    if (!stage.is_object() || stage.as_object().size() != 1 ||
+        stage.as_object()[0].first != "$match") {
+      break;
+    }
+    conjuncts.push_back(stage.as_object()[0].second);
+  }
+  if (conjuncts.size() == 1) filter = conjuncts[0];
+  if (conjuncts.size() > 1) filter = Value::MakeObject({{"$and", Value(std::move(conjuncts))}});
+  auto cursor = Find(filter);
+  if (!cursor.ok()) return cursor.status();
+  aggregate::PipelineOptions options;
+  options.memory_limit_bytes = db_->options_.aggregation_memory_limit;
+  options.now_millis = db_->store_->Now();
+  options.lookup = [this](std::string_view from, std::string_view foreign_field,
+                          const std::vector<Value>& values) -> Result<std::vector<Value>> {
+    Value in = Value::MakeObject({{"$in", Value(Array(values.begin(), values.end()))}});
+    Value f = Value::MakeObject({{std::string(foreign_field), std::move(in)}});
+    auto c = db_->collection(from).Find(f);
+    if (!c.ok()) return c.status();
+    return (*c)->ToVector();
+  };
+  auto out = pipeline->Execute(std::make_unique<CursorSource>(std::move(*cursor)), options);
+  if (!out.ok()) return out.status();
+  std::vector<Value> results;
+  Value doc;
+  while (true) {
+    auto more = (*out)->Next(&doc);
+    if (!more.ok()) return more.status();
+    if (!*more) return results;
+    results.push_back(std::move(doc));
+  }
+}
+
+Status Collection::CreateIndex(const std::vector<std::pair<std::string, int>>& fields,
+                               const IndexOptions& options) {
+  return db_->store_->CreateIndex(name_, fields, options);
+}
+
+Status Collection::DropIndex(std::string_view name) { return db_->store_->DropIndex(name_, name); }
+
+Result<std::vector<IndexInfo>> Collection::ListIndexes() {
+  return db_->store_->ListIndexes(*db::ReadableCollection(db_->store_.get(), name_));
+}
+
+}  // namespace strata

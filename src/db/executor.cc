@@ -1,0 +1,296 @@
+#include "db/executor.h"
+
+#include <algorithm>
+#include <queue>
+
+#include "codec/document.h"
+#include "codec/key_codec.h"
+#include "doc/index_maintainer.h"
+#include "doc/keyspace.h"
+
+namespace strata::db {
+
+namespace {
+
+size_t ApproximateSize(const Value& v) {
+  size_t n = sizeof(Value);
+  if (v.is_string()) n += v.as_string().size();
+  if (v.is_binary()) n += v.as_binary().size();
+  if (v.is_array()) {
+    for (const Value& e : v.as_array()) n += ApproximateSize(e);
+  }
+  if (v.is_object()) {
+    for (const auto& [k, e] : v.as_object()) n += k.size() + 32 + ApproximateSize(e);
+  }
+  return n;
+}
+
+std::string ToHex(const std::string& s) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+bool FromHex(std::string_view s, std::string* out) {
+  if (s.size() % 2 != 0) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < s.size(); i += 2) {
+    int hi = nibble(s[i]), lo = nibble(s[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return true;
+}
+
+// The _id element inside an index entry.
+Status IdElementOfEntry(const doc::IndexDef& idx, Slice key, Slice value, std::string* id) {
+  if (idx.info.unique) {
+    *id = value.ToString();
+    return Status::OK();
+  }
+  key.remove_prefix(5);
+  for (const auto& [path, dir] : idx.info.fields) {
+    std::string buf;
+    Slice in = key;
+    if (dir < 0) {
+      buf = key.ToString();
+      doc::InvertBytes(&buf, 0);
+      in = Slice(buf);
+    }
+    size_t before = in.size();
+    Value ignored;
+    Status s = codec::DecodeKeyElement(&in, &ignored);
+    if (!s.ok()) return s.WithContext("index '" + idx.info.name + "' entry");
+    key.remove_prefix(before - in.size());
+  }
+  *id = key.ToString();
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<QuerySpec> MakeQuerySpec(const Value& filter, const FindOptions& options) {
+  QuerySpec spec;
+  if (!filter.is_null()) {
+    if (!filter.is_object()) return Status::InvalidArgument("a filter must be an object");
+    auto f = query::Filter::Parse(filter);
+    if (!f.ok()) return f.status();
+    spec.filter = std::move(*f);
+  }
+  if (!options.sort.is_null() && !(options.sort.is_object() && options.sort.as_object().empty())) {
+    auto s = query::SortSpec::Parse(options.sort);
+    if (!s.ok()) return s.status();
+    spec.sort = std::move(*s);
+  }
+  if (!options.projection.is_null()) {
+    auto p = query::Projection::Parse(options.projection);
+    if (!p.ok()) return p.status();
+    spec.projection = std::move(*p);
+  }
+  if (options.skip < 0) return Status::InvalidArgument("skip must not be negative");
+  if (options.limit < 0) return Status::InvalidArgument("limit must not be negative");
+  spec.skip = options.skip;
+  spec.limit = options.limit;
+  spec.resume_token = options.resume_token;
+  return spec;
+}
+
+QueryCursor::QueryCursor(doc::Store* store, std::shared_ptr<const doc::CollectionDef> def,
+                         doc::Transaction* txn, std::unique_ptr<doc::Transaction> owned,
+                         QuerySpec spec)
+    : store_(store),
+      def_(std::move(def)),
+      txn_(txn),
+      owned_(std::move(owned)),
+      spec_(std::move(spec)) {
+  if (owned_) txn_ = owned_.get();
+  plan_ = ChoosePlan(*def_, spec_.filter, spec_.sort);
+  explain_.plan = plan_.Describe();
+  explain_.index = plan_.kind == Plan::Kind::kIndexScan ? plan_.index.info.name : "";
+  explain_.bounds = plan_.bounds;
+  explain_.sort_from_index = plan_.sort_satisfied && !spec_.sort.empty();
+}
+
+Status QueryCursor::ApplyResume() {
+  if (spec_.resume_token.empty()) return Status::OK();
+  std::string_view token = spec_.resume_token;
+  std::string position;
+  if (!token.starts_with("r1.") || !FromHex(token.substr(3), &position)) {
+    return Status::InvalidArgument("malformed resume token");
+  }
+  if (!plan_.sort_satisfied) {
+    return Status::InvalidArgument("this query sorts in memory and cannot be resumed");
+  }
+  // Keep only what lies after the position in the walk's direction.
+  std::vector<KeyRange> kept;
+  for (KeyRange r : plan_.ranges) {
+    if (!plan_.reverse) {
+      std::string after = position + '\0';
+      if (r.upper <= after) continue;
+      r.lower = std::max(r.lower, after);
+    } else {
+      if (r.lower >= position) continue;
+      r.upper = std::min(r.upper, position);
+    }
+    kept.push_back(std::move(r));
+  }
+  plan_.ranges = std::move(kept);
+  skipped_ = spec_.skip;  // the skip was spent by the page that made the token
+  return Status::OK();
+}
+
+Status QueryCursor::OpenRange() {
+  while (range_ < plan_.ranges.size()) {
+    const KeyRange& r = plan_.ranges[plan_.reverse ? plan_.ranges.size() - 1 - range_ : range_];
+    it_ = txn_->NewIterator(r.lower, r.upper);
+    if (plan_.reverse) {
+      it_->SeekToLast();
+    } else {
+      it_->SeekToFirst();
+    }
+    if (it_->Valid()) return Status::OK();
+    STRATA_RETURN_IF_ERROR(it_->status());
+    ++range_;
+  }
+  it_.reset();
+  return Status::OK();
+}
+
+Result<bool> QueryCursor::NextMatch(Value* doc) {
+  if (!started_) {
+    started_ = true;
+    STRATA_RETURN_IF_ERROR(ApplyResume());
+    STRATA_RETURN_IF_ERROR(OpenRange());
+  } else if (it_) {
+    if (plan_.reverse) {
+      it_->Prev();
+    } else {
+      it_->Next();
+    }
+  }
+  while (it_) {
+    if (!it_->Valid()) {
+      STRATA_RETURN_IF_ERROR(it_->status());
+      ++range_;
+      STRATA_RETURN_IF_ERROR(OpenRange());
+      continue;
+    }
+    std::string record_key;
+    std::string bytes;
+    if (plan_.kind == Plan::Kind::kIndexScan) {
+      ++explain_.keys_examined;
+      std::string id;
+      STRATA_RETURN_IF_ERROR(IdElementOfEntry(plan_.index, it_->key(), it_->value(), &id));
+      if (plan_.dedupe && !seen_.insert(id).second) {
+        plan_.reverse ? it_->Prev() : it_->Next();
+        continue;
+      }
+      record_key = doc::RecordPrefix(def_->info.prefix) + id;
+      Status s = txn_->Get(record_key, &bytes);
+      if (s.IsNotFound()) {
+        return Status::Corruption("index '" + plan_.index.info.name +
+                                  "' has an entry for a missing record (run check --repair)");
+      }
+      STRATA_RETURN_IF_ERROR(s);
+    } else {
+      record_key = it_->key().ToString();
+      bytes = it_->value().ToString();
+      if (plan_.kind == Plan::Kind::kIdLookup) ++explain_.keys_examined;
+    }
+    ++explain_.docs_examined;
+    Status s = codec::DecodeDocument(bytes, doc);
+    if (!s.ok()) return s.WithContext("collection '" + def_->info.name + "'");
+    if (spec_.filter.Matches(*doc)) {
+      position_ = it_->key().ToString();
+      last_record_key_ = std::move(record_key);
+      if (spec_.track_reads) txn_->Track(last_record_key_);
+      return true;
+    }
+    plan_.reverse ? it_->Prev() : it_->Next();
+  }
+  return false;
+}
+
+Status QueryCursor::SortInMemory() {
+  // With a limit only the best skip+limit documents are kept (a bounded heap); otherwise all,
+  // within the memory limit.
+  struct Item {
+    Value doc;
+    uint64_t seq;
+  };
+  const query::SortSpec& sort = spec_.sort;
+  auto less = [&](const Item& a, const Item& b) {
+    int c = sort.Compare(a.doc, b.doc);
+    return c != 0 ? c < 0 : a.seq < b.seq;
+  };
+  size_t keep = spec_.limit > 0 ? static_cast<size_t>(spec_.skip + spec_.limit) : SIZE_MAX;
+  std::priority_queue<Item, std::vector<Item>, decltype(less)> heap(less);
+  size_t bytes = 0;
+  uint64_t seq = 0;
+  Value doc;
+  while (true) {
+    auto more = NextMatch(&doc);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    size_t size = ApproximateSize(doc);
+    heap.push(Item{std::move(doc), seq++});
+    bytes += size;
+    if (heap.size() > keep) {
+      bytes -= ApproximateSize(heap.top().doc);
+      heap.pop();
+    }
+    if (bytes > spec_.memory_limit) {
+      return Status::ResourceExhausted("sort in memory passed the limit of " +
+                                       std::to_string(spec_.memory_limit) +
+                                       " bytes; add an index on the sort fields or a limit");
+    }
+  }
+  sorted_.resize(heap.size());
+  for (size_t i = heap.size(); i > 0; --i) {
+    sorted_[i - 1] = std::move(const_cast<Item&>(heap.top()).doc);
+    heap.pop();
+  }
+  sorted_ready_ = true;
+  return Status::OK();
+}
+
+Result<bool> QueryCursor::Next(Value* out) {
+  if (spec_.limit > 0 && returned_ >= spec_.limit) return false;
+  Value doc;
+  while (true) {
+    if (!plan_.sort_satisfied) {
+      if (!sorted_ready_) STRATA_RETURN_IF_ERROR(SortInMemory());
+      if (sorted_pos_ >= sorted_.size()) return false;
+      doc = std::move(sorted_[sorted_pos_++]);
+    } else {
+      auto more = NextMatch(&doc);
+      if (!more.ok()) return more.status();
+      if (!*more) return false;
+    }
+    if (skipped_ < spec_.skip) {
+      ++skipped_;
+      continue;
+    }
+    break;
+  }
+  ++returned_;
+  ++explain_.returned;
+  *out = spec_.projection.empty() ? std::move(doc) : spec_.projection.Apply(doc);
+  return true;
+}
+
+std::string QueryCursor::ResumeToken() const {
+  // A multikey scan may meet a document again after the position, so it cannot resume exactly.
+  if (!plan_.sort_satisfied || plan_.dedupe || position_.empty()) return "";
+  return "r1." + ToHex(position_);
+}
+
+}  // namespace strata::db

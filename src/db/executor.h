@@ -1,0 +1,76 @@
+// The executor: runs a Plan inside a doc::Transaction and yields matching documents (filtered,
+// sorted, skipped, limited, projected), counting keys and documents examined for Explain, and
+// producing resume tokens when the output follows the plan's key order.
+// Thread safety: one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "db/planner.h"
+#include "doc/store.h"
+#include "query/filter.h"
+#include "query/projection.h"
+#include "query/sort.h"
+#include "strata/db.h"
+
+namespace strata::db {
+
+struct QuerySpec {
+  query::Filter filter;
+  query::SortSpec sort;
+  query::Projection projection;
+  int64_t skip = 0;
+  int64_t limit = 0;
+  std::string resume_token;
+  size_t memory_limit = 100 << 20;  // in-memory sorts
+  bool track_reads = false;         // explicit transactions: record each matched record key
+};
+
+// Parses FindOptions (projection, sort, skip, limit) and the filter into a QuerySpec.
+Result<QuerySpec> MakeQuerySpec(const Value& filter, const FindOptions& options);
+
+class QueryCursor final : public Cursor {
+ public:
+  // `txn` is owned when `owned` is set (a read view), else borrowed and must outlive the cursor.
+  QueryCursor(doc::Store* store, std::shared_ptr<const doc::CollectionDef> def,
+              doc::Transaction* txn, std::unique_ptr<doc::Transaction> owned, QuerySpec spec);
+
+  Result<bool> Next(Value* doc) override;
+  std::string ResumeToken() const override;
+  const Explain& stats() const override { return explain_; }
+
+  // The record key of the document Next returned last (for updates and deletes).
+  const std::string& last_record_key() const { return last_record_key_; }
+
+ private:
+  // The next document the plan yields that matches the filter (before sort/skip/limit).
+  Result<bool> NextMatch(Value* doc);
+  Status OpenRange();
+  Status ApplyResume();
+  Status SortInMemory();
+
+  doc::Store* store_;
+  std::shared_ptr<const doc::CollectionDef> def_;
+  doc::Transaction* txn_;
+  std::unique_ptr<doc::Transaction> owned_;
+  QuerySpec spec_;
+  Plan plan_;
+  Explain explain_;
+
+  size_t range_ = 0;  // index into plan_.ranges (from the end when reverse)
+  std::unique_ptr<Iterator> it_;
+  bool started_ = false;
+  std::unordered_set<std::string> seen_;  // dedupe for multikey scans
+  std::string position_;                  // the kv key of the last returned document's entry
+  std::string last_record_key_;
+  int64_t skipped_ = 0, returned_ = 0;
+
+  bool sorted_ready_ = false;
+  std::vector<Value> sorted_;
+  size_t sorted_pos_ = 0;
+};
+
+}  // namespace strata::db

@@ -1,0 +1,342 @@
+#include "db/planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "codec/key_codec.h"
+#include "doc/index_maintainer.h"
+#include "doc/keyspace.h"
+
+namespace strata::db {
+
+namespace {
+
+using Op = query::PathPredicate::Op;
+
+std::string Enc(const Value& v) {
+  std::string out;
+  codec::AppendKeyElement(&out, v);
+  return out;
+}
+
+// The encodings of every value equal to v: an integral number has an int and a double form.
+std::vector<std::string> EqualEncodings(const Value& v) {
+  std::vector<std::string> out{Enc(v)};
+  if (v.is_int()) {
+    double d = static_cast<double>(v.as_int());
+    if (d >= -9.2e18 && d <= 9.2e18 && static_cast<int64_t>(d) == v.as_int())
+      out.push_back(Enc(Value(d)));
+  } else if (v.is_double()) {
+    double d = v.as_double();
+    if (d == static_cast<double>(static_cast<int64_t>(d)) && d >= -9.2e18 && d <= 9.2e18) {
+      out.push_back(Enc(Value(static_cast<int64_t>(d))));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// The smallest value of each type rank, to find where a type's keys end.
+Value SmallestOfRank(int rank) {
+  switch (rank) {
+    case 1:
+      return Value();
+    case 2:
+      return Value(std::nan(""));
+    case 3:
+      return Value("");
+    case 4:
+      return Value(Object{});
+    case 5:
+      return Value(Array{});
+    case 6:
+      return Value::Binary("");
+    case 7:
+      return Value(false);
+    case 8:
+      return Value::Date(INT64_MIN);
+    default:
+      return Value::MaxKey();
+  }
+}
+
+// [start, end) of the keys whose element has v's type (comparisons never cross types).
+std::pair<std::string, std::string> TypeBracket(const Value& v) {
+  int rank = TypeOrder(v.type());
+  return {Enc(v).substr(0, 1), Enc(SmallestOfRank(rank + 1)).substr(0, 1)};
+}
+
+struct ElementRange {
+  std::string lo, hi;  // element bytes; [lo, hi)
+  bool empty() const { return lo >= hi; }
+};
+
+// The range a set of range predicates on one path allows. `intersect` false keeps the first
+// predicate only (multikey indexes: different elements may satisfy different bounds).
+ElementRange RangeOf(const std::vector<const query::PathPredicate*>& preds, bool intersect) {
+  ElementRange r;
+  bool first = true;
+  for (const query::PathPredicate* p : preds) {
+    const Value& v = p->operands[0];
+    auto [start, end] = TypeBracket(v);
+    if (first) {
+      r.lo = start;
+      r.hi = end;
+    }
+    std::vector<std::string> encs = EqualEncodings(v);
+    std::string lo = r.lo, hi = r.hi;
+    switch (p->op) {
+      case Op::kGte:
+        lo = encs.front();
+        break;
+      case Op::kGt:
+        lo = codec::TuplePrefixLimit(encs.back());
+        break;
+      case Op::kLte:
+        hi = codec::TuplePrefixLimit(encs.back());
+        break;
+      case Op::kLt:
+        hi = encs.front();
+        break;
+      default:
+        break;
+    }
+    r.lo = std::max(r.lo, std::max(lo, start));
+    r.hi = std::min(r.hi, std::min(hi, end));
+    first = false;
+    if (!intersect) break;
+  }
+  return r;
+}
+
+struct PathConditions {
+  std::vector<Value> eq;  // equal to any of these ($eq, $in); empty when none
+  bool has_eq = false;
+  std::vector<const query::PathPredicate*> ranges;
+};
+
+std::map<std::string, PathConditions> GroupByPath(const query::Filter& filter) {
+  std::map<std::string, PathConditions> out;
+  for (const query::PathPredicate& p : filter.predicates()) {
+    PathConditions& c = out[p.path];
+    if (p.op == Op::kEq || p.op == Op::kIn) {
+      if (c.has_eq) {
+        // Two equality conditions: keep the values both allow.
+        std::vector<Value> both;
+        for (const Value& a : c.eq) {
+          for (const Value& b : p.operands) {
+            if (CompareValues(a, b) == 0) both.push_back(a);
+          }
+        }
+        c.eq = std::move(both);
+      } else {
+        c.eq = p.operands;
+        c.has_eq = true;
+      }
+    } else {
+      c.ranges.push_back(&p);
+    }
+  }
+  return out;
+}
+
+void SortAndMerge(std::vector<KeyRange>* ranges) {
+  std::erase_if(*ranges, [](const KeyRange& r) { return r.lower >= r.upper; });
+  std::sort(ranges->begin(), ranges->end(),
+            [](const KeyRange& a, const KeyRange& b) { return a.lower < b.lower; });
+  std::vector<KeyRange> merged;
+  for (KeyRange& r : *ranges) {
+    if (!merged.empty() && r.lower <= merged.back().upper) {
+      merged.back().upper = std::max(merged.back().upper, r.upper);
+    } else {
+      merged.push_back(std::move(r));
+    }
+  }
+  *ranges = std::move(merged);
+}
+
+std::string Hexish(const Value& v) {
+  if (v.is_string()) return "\"" + v.as_string() + "\"";
+  if (v.is_int()) return std::to_string(v.as_int());
+  if (v.is_double()) return std::to_string(v.as_double());
+  if (v.is_bool()) return v.as_bool() ? "true" : "false";
+  return std::string(ValueTypeName(v.type()));
+}
+
+struct Candidate {
+  int score = 0;
+  Plan plan;
+};
+
+constexpr size_t kMaxRanges = 1000;
+
+Candidate PlanIndex(const doc::CollectionDef& def, const doc::IndexDef& idx,
+                    const std::map<std::string, PathConditions>& conds,
+                    const query::SortSpec& sort) {
+  Candidate c;
+  const auto& fields = idx.info.fields;
+  std::string prefix = doc::IndexPrefix(idx.prefix);
+  std::vector<std::string> combos{prefix};
+  std::string bounds;
+  size_t eq_fields = 0;
+  bool range_used = false;
+  ElementRange range;
+  for (const auto& [path, dir] : fields) {
+    auto it = conds.find(path);
+    if (it == conds.end()) break;
+    const PathConditions& pc = it->second;
+    if (pc.has_eq) {
+      std::vector<std::string> encs;
+      for (const Value& v : pc.eq) {
+        for (std::string& e : EqualEncodings(v)) {
+          if (dir < 0) doc::InvertBytes(&e, 0);
+          encs.push_back(std::move(e));
+        }
+      }
+      if (combos.size() * std::max<size_t>(1, encs.size()) > kMaxRanges) break;
+      std::vector<std::string> next;
+      for (const std::string& c0 : combos) {
+        for (const std::string& e : encs) next.push_back(c0 + e);
+      }
+      combos = std::move(next);
+      ++eq_fields;
+      bounds += (bounds.empty() ? "" : ", ") + path + " in [" + std::to_string(pc.eq.size()) +
+                " value(s)" + (pc.eq.size() == 1 ? ": " + Hexish(pc.eq[0]) : "") + "]";
+      continue;
+    }
+    if (!pc.ranges.empty() && dir > 0) {
+      range = RangeOf(pc.ranges, !idx.info.multikey);
+      range_used = true;
+      bounds += (bounds.empty() ? "" : ", ") + path + " in a range";
+    }
+    break;
+  }
+  if (eq_fields == 0 && !range_used) return c;
+  for (const std::string& combo : combos) {
+    if (range_used) {
+      c.plan.ranges.push_back({combo + range.lo, combo + range.hi});
+    } else {
+      c.plan.ranges.push_back({combo, codec::TuplePrefixLimit(combo)});
+    }
+  }
+  SortAndMerge(&c.plan.ranges);
+  c.plan.kind = Plan::Kind::kIndexScan;
+  c.plan.index = idx;
+  c.plan.dedupe = idx.info.multikey;
+  c.plan.bounds = bounds;
+  c.score = static_cast<int>(eq_fields) * 4 + (range_used ? 2 : 0);
+  if (idx.info.unique && eq_fields == fields.size()) c.score += 8;
+  // Any order will do without a sort; with one, it is free when it follows the index fields
+  // after the equality prefix.
+  if (sort.empty()) c.plan.sort_satisfied = true;
+  if (!sort.empty() && combos.size() == 1 && !idx.info.multikey) {
+    const auto& keys = sort.keys();
+    bool same = true, opposite = true;
+    bool fits = eq_fields + keys.size() <= fields.size();
+    for (size_t i = 0; fits && i < keys.size(); ++i) {
+      const auto& [fpath, fdir] = fields[eq_fields + i];
+      if (keys[i].first != fpath) fits = false;
+      if (keys[i].second != fdir) same = false;
+      if (keys[i].second != -fdir) opposite = false;
+    }
+    if (fits && (same || opposite)) {
+      c.plan.sort_satisfied = true;
+      c.plan.reverse = !same;
+      c.score += 1;
+    }
+  }
+  (void)def;
+  return c;
+}
+
+}  // namespace
+
+std::string Plan::Describe() const {
+  switch (kind) {
+    case Kind::kIdLookup:
+      return "IDHACK";
+    case Kind::kIndexScan:
+      return "IXSCAN " + index.info.name;
+    case Kind::kCollectionScan:
+      return "COLLSCAN";
+  }
+  return "";
+}
+
+Plan ChoosePlan(const doc::CollectionDef& def, const query::Filter& filter,
+                const query::SortSpec& sort) {
+  auto conds = GroupByPath(filter);
+  std::string record_prefix = doc::RecordPrefix(def.info.prefix);
+  bool sort_by_id = sort.keys().size() == 1 && sort.keys()[0].first == "_id";
+
+  // _id equality: direct lookups.
+  if (auto it = conds.find("_id"); it != conds.end() && it->second.has_eq) {
+    Plan p;
+    p.kind = Plan::Kind::kIdLookup;
+    for (const Value& v : it->second.eq) {
+      for (const std::string& e : EqualEncodings(v)) {
+        std::string key = record_prefix + e;
+        p.ranges.push_back({key, key + '\0'});
+      }
+    }
+    SortAndMerge(&p.ranges);
+    p.sort_satisfied = sort.empty() || sort_by_id;
+    p.reverse = sort_by_id && sort.keys()[0].second < 0;
+    p.bounds = "_id in [" + std::to_string(it->second.eq.size()) + " value(s)]";
+    return p;
+  }
+
+  Candidate best;
+  for (const doc::IndexDef& idx : def.indexes) {
+    if (idx.info.state != "ready" || idx.info.kind != "field") continue;
+    Candidate c = PlanIndex(def, idx, conds, sort);
+    if (c.score > best.score) best = std::move(c);
+  }
+  if (best.score > 0) return best.plan;
+
+  Plan scan;
+  scan.kind = Plan::Kind::kCollectionScan;
+  std::string lo = record_prefix, hi = codec::PrefixSuccessor(record_prefix);
+  if (auto it = conds.find("_id"); it != conds.end() && !it->second.ranges.empty()) {
+    ElementRange r = RangeOf(it->second.ranges, true);
+    lo = record_prefix + r.lo;
+    hi = record_prefix + r.hi;
+    scan.bounds = "_id in a range";
+  }
+  scan.ranges.push_back({lo, hi});
+  SortAndMerge(&scan.ranges);
+  scan.sort_satisfied = sort.empty() || sort_by_id;
+  scan.reverse = sort_by_id && sort.keys()[0].second < 0;
+  if (!scan.sort_satisfied) {
+    // An index in the sort's order avoids sorting in memory; it must hold every document.
+    for (const doc::IndexDef& idx : def.indexes) {
+      if (idx.info.state != "ready" || idx.info.kind != "field" || idx.info.multikey ||
+          idx.info.sparse) {
+        continue;
+      }
+      const auto& keys = sort.keys();
+      if (keys.size() > idx.info.fields.size()) continue;
+      bool same = true, opposite = true;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (keys[i].first != idx.info.fields[i].first) same = opposite = false;
+        if (keys[i].second != idx.info.fields[i].second) same = false;
+        if (keys[i].second != -idx.info.fields[i].second) opposite = false;
+      }
+      if (!same && !opposite) continue;
+      Plan p;
+      p.kind = Plan::Kind::kIndexScan;
+      p.index = idx;
+      std::string ip = doc::IndexPrefix(idx.prefix);
+      p.ranges.push_back({ip, codec::PrefixSuccessor(ip)});
+      p.sort_satisfied = true;
+      p.reverse = !same;
+      p.bounds = "all keys, for the sort";
+      return p;
+    }
+  }
+  return scan;
+}
+
+}  // namespace strata::db
