@@ -191,6 +191,11 @@ TEST(LookupStageTest, JoinsThroughTheResolver) {
             "[{_id: 3, item: [\"a\", \"b\"], inv: [{sku: \"a\", qty: 1}, {sku: \"b\", qty: 2}]}]");
   EXPECT_EQ(calls[0], "items.sku in [\"a\", \"b\"]");
   EXPECT_EQ(Agg(lookup, "[{_id: 4}]", options), "[{_id: 4, inv: [{sku: null, qty: 3}, {qty: 4}]}]");
+  // An empty array reaches no value either, so it matches null too (MongoDB's equijoin tests).
+  calls.clear();
+  EXPECT_EQ(Agg(lookup, "[{_id: 5, item: []}]", options),
+            "[{_id: 5, item: [], inv: [{sku: null, qty: 3}, {qty: 4}]}]");
+  EXPECT_EQ(calls[0], "items.sku in [null]");
   // Dotted local path through an array, dotted output path.
   EXPECT_EQ(Agg("[{$lookup: {from: 'items', localField: 'l.s', foreignField: 'sku', as: 'o.inv'}}, "
                 "{$project: {_id: 0, 'o.inv.qty': 1}}]",

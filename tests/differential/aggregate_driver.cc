@@ -72,8 +72,9 @@ int main(int argc, char** argv) {
 
   strata::aggregate::PipelineOptions run_options;
   run_options.now_millis = 1700000000000;
-  run_options.lookup = [collections](std::string_view from, std::string_view field,
-                                     const std::vector<Value>& values) -> Result<std::vector<Value>> {
+  run_options.lookup = [collections](
+                           std::string_view from, std::string_view field,
+                           const std::vector<Value>& values) -> Result<std::vector<Value>> {
     const Value* coll = collections ? collections->Find(from) : nullptr;
     std::vector<Value> out;
     if (coll == nullptr || !coll->is_array()) return out;  // MongoDB: a missing collection is empty
@@ -90,7 +91,8 @@ int main(int argc, char** argv) {
       results.push_back(Error(p.status()));
       continue;
     }
-    Result<std::vector<Value>> out = strata::aggregate::RunPipeline(*p, docs->as_array(), run_options);
+    Result<std::vector<Value>> out =
+        strata::aggregate::RunPipeline(*p, docs->as_array(), run_options);
     results.push_back(out.ok() ? Value(Array(std::move(out).value())) : Error(out.status()));
   }
   std::string json = strata::codec::ToJson(Value(Object{{"results", Value(std::move(results))}}));
