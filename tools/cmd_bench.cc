@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "doc_bench.h"
 #include "kv_bench.h"
 
 namespace strata::tools {
@@ -72,12 +73,49 @@ void AddBenchKvCommand(CLI::App& bench, int* exit_code) {
   });
 }
 
+void AddBenchDocCommand(CLI::App& bench, int* exit_code) {
+  CLI::App* doc = bench.add_subcommand(
+      "doc",
+      "The document layer against SQLite: loads, gets, indexed finds, scans, group-by, updates");
+  auto config = std::make_shared<DocBenchConfig>();
+  auto systems = std::make_shared<std::string>("strata,sqlite");
+  doc->add_option("--num", config->num, "Documents per load")->capture_default_str();
+  doc->add_option("--reads", config->reads, "Gets by id and indexed equality finds")
+      ->capture_default_str();
+  doc->add_option("--range-finds", config->range_finds, "Indexed range finds of ~100 documents")
+      ->capture_default_str();
+  doc->add_option("--scans", config->scans, "Full scans, group-bys and update-manys")
+      ->capture_default_str();
+  doc->add_option("--systems", *systems, "Comma-separated: strata,sqlite")->capture_default_str();
+  doc->add_option("--backend", config->backend, "kv backend under Strata's document layer")
+      ->capture_default_str();
+  doc->add_option("--dir", config->dir,
+                  "Parent directory of the databases; default: a fresh /tmp dir");
+  doc->add_option("--json", config->json_path, "Also write the results as JSON to this file");
+  doc->add_option("--seed", config->seed, "Seed of the generated documents")->capture_default_str();
+  doc->add_flag("--keep", config->keep, "Keep the databases");
+  doc->callback([config, systems, exit_code] {
+    config->systems.clear();
+    size_t start = 0;
+    while (start <= systems->size()) {
+      size_t comma = systems->find(',', start);
+      if (comma == std::string::npos) comma = systems->size();
+      if (comma > start) config->systems.push_back(systems->substr(start, comma - start));
+      start = comma + 1;
+    }
+    *exit_code = RunDocBench(*config);
+  });
+}
+
 }  // namespace
 
 void AddBenchCommand(CLI::App& app, int* exit_code) {
-  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: `bench kv` compares storage engines");
+  CLI::App* bench = app.add_subcommand("bench",
+                                       "Benchmarks: `bench kv` compares storage engines, `bench "
+                                       "doc` the document layer with SQLite");
   bench->require_subcommand(1);
   AddBenchKvCommand(*bench, exit_code);
+  AddBenchDocCommand(*bench, exit_code);
 }
 
 }  // namespace strata::tools
