@@ -37,6 +37,103 @@ class CursorSource final : public aggregate::DocumentSource {
   std::unique_ptr<Cursor> cursor_;
 };
 
+// The top-level fields a pipeline reads, when that is knowable: every stage up to the first
+// that builds new documents ($group, $count, or an inclusion $project without $$ROOT) is walked
+// for field paths ("$a.b", $match keys, $sort keys, $unwind paths, $lookup local fields).
+// nullopt means the whole document is needed.
+class FieldCollector {
+ public:
+  std::optional<std::vector<std::string>> Run(const Value& pipeline) {
+    if (!pipeline.is_array()) return std::nullopt;
+    for (const Value& stage : pipeline.as_array()) {
+      if (!stage.is_object() || stage.as_object().size() != 1) return std::nullopt;
+      const auto& [name, spec] = stage.as_object()[0];
+      if (name == "$match") {
+        Keys(spec);
+      } else if (name == "$sort") {
+        if (!spec.is_object()) return std::nullopt;
+        for (const auto& [k, v] : spec.as_object()) Add(k);
+      } else if (name == "$unwind") {
+        Paths(spec);
+      } else if (name == "$lookup") {
+        if (const Value* local = spec.is_object() ? spec.Find("localField") : nullptr) {
+          if (local->is_string()) Add(local->as_string());
+        }
+        return std::nullopt;  // its output keeps the whole input document
+      } else if (name == "$limit" || name == "$skip") {
+      } else if (name == "$group" || name == "$count") {
+        Paths(spec);
+        return Finish();
+      } else if (name == "$project" && IsInclusion(spec)) {
+        Paths(spec);
+        if (spec.is_object()) {
+          for (const auto& [k, v] : spec.as_object()) Add(k);
+        }
+        return Finish();
+      } else {
+        return std::nullopt;  // $addFields, exclusion $project...: the rest passes through
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<std::vector<std::string>> Finish() {
+    if (whole_) return std::nullopt;
+    return std::vector<std::string>(fields_.begin(), fields_.end());
+  }
+  void Add(std::string_view path) { fields_.insert(std::string(path.substr(0, path.find('.')))); }
+  // Every "$field.path" string inside a value; $$ROOT/$$CURRENT need everything.
+  void Paths(const Value& v) {
+    if (v.is_string()) {
+      const std::string& s = v.as_string();
+      if (s.rfind("$$", 0) == 0) {
+        if (s.rfind("$$ROOT", 0) == 0 || s.rfind("$$CURRENT", 0) == 0) whole_ = true;
+      } else if (!s.empty() && s[0] == '$') {
+        Add(std::string_view(s).substr(1));
+      }
+    } else if (v.is_array()) {
+      for (const Value& e : v.as_array()) Paths(e);
+    } else if (v.is_object()) {
+      for (const auto& [k, e] : v.as_object()) {
+        if (k == "$literal") continue;
+        Paths(e);
+      }
+    }
+  }
+  // Field names in a filter (its keys outside operators), and paths inside $expr.
+  void Keys(const Value& filter) {
+    if (!filter.is_object()) {
+      whole_ = true;
+      return;
+    }
+    for (const auto& [k, v] : filter.as_object()) {
+      if (k == "$and" || k == "$or" || k == "$nor") {
+        if (v.is_array()) {
+          for (const Value& sub : v.as_array()) Keys(sub);
+        }
+      } else if (k == "$expr") {
+        Paths(v);
+      } else if (!k.empty() && k[0] == '$') {
+        whole_ = true;  // an operator this walk does not know
+      } else {
+        Add(k);
+      }
+    }
+  }
+  static bool IsInclusion(const Value& spec) {
+    if (!spec.is_object()) return false;
+    for (const auto& [k, v] : spec.as_object()) {
+      if (k == "_id") continue;
+      if ((v.is_int() && v.as_int() == 0) || (v.is_bool() && !v.as_bool())) return false;
+    }
+    return true;
+  }
+
+  std::set<std::string> fields_;
+  bool whole_ = false;
+};
+
 }  // namespace
 
 Result<Value> Collection::InsertOne(Value doc) {
@@ -222,8 +319,15 @@ Result<std::vector<Value>> Collection::Aggregate(const Value& pipeline_spec) {
   }
   if (conjuncts.size() == 1) filter = conjuncts[0];
   if (conjuncts.size() > 1) filter = Value::MakeObject({{"$and", Value(std::move(conjuncts))}});
-  auto cursor = Find(filter);
-  if (!cursor.ok()) return cursor.status();
+  auto def = db::ReadableCollection(db_->store_.get(), name_);
+  auto spec = db::MakeQuerySpec(filter, FindOptions());
+  if (!spec.ok()) return spec.status();
+  if (auto fields = FieldCollector().Run(pipeline_spec)) {
+    spec->fields = std::move(*fields);
+    if (spec->fields.empty()) spec->fields.push_back("_id");
+  }
+  std::unique_ptr<Cursor> cursor = std::make_unique<db::QueryCursor>(
+      db_->store_.get(), def, nullptr, db_->store_->BeginRead(), std::move(*spec));
   aggregate::PipelineOptions options;
   options.memory_limit_bytes = db_->options_.aggregation_memory_limit;
   options.now_millis = db_->store_->Now();
@@ -235,7 +339,7 @@ Result<std::vector<Value>> Collection::Aggregate(const Value& pipeline_spec) {
     if (!c.ok()) return c.status();
     return (*c)->ToVector();
   };
-  auto out = pipeline->Execute(std::make_unique<CursorSource>(std::move(*cursor)), options);
+  auto out = pipeline->Execute(std::make_unique<CursorSource>(std::move(cursor)), options);
   if (!out.ok()) return out.status();
   std::vector<Value> results;
   Value doc;

@@ -75,6 +75,34 @@ Status IdElementOfEntry(const doc::IndexDef& idx, Slice key, Slice value, std::s
   return Status::OK();
 }
 
+// Whether a scalar field value satisfies a planner predicate (MongoDB semantics, with type
+// bracketing for ranges). Undecidable cases (NaN) say yes; the full filter decides later.
+bool Satisfies(const Value& v, const query::PathPredicate& p) {
+  using Op = query::PathPredicate::Op;
+  auto is_nan = [](const Value& x) { return x.is_double() && x.as_double() != x.as_double(); };
+  if (is_nan(v)) return true;
+  for (const Value& operand : p.operands) {
+    if (is_nan(operand)) return true;
+  }
+  switch (p.op) {
+    case Op::kEq:
+    case Op::kIn:
+      for (const Value& operand : p.operands) {
+        if (CompareValues(v, operand) == 0) return true;
+      }
+      return false;
+    default: {
+      const Value& operand = p.operands[0];
+      if (TypeOrder(v.type()) != TypeOrder(operand.type())) return false;
+      int c = CompareValues(v, operand);
+      if (p.op == Op::kGt) return c > 0;
+      if (p.op == Op::kGte) return c >= 0;
+      if (p.op == Op::kLt) return c < 0;
+      return c <= 0;
+    }
+  }
+}
+
 }  // namespace
 
 Result<QuerySpec> MakeQuerySpec(const Value& filter, const FindOptions& options) {
@@ -117,6 +145,46 @@ QueryCursor::QueryCursor(doc::Store* store, std::shared_ptr<const doc::Collectio
   explain_.index = plan_.kind == Plan::Kind::kIndexScan ? plan_.index.info.name : "";
   explain_.bounds = plan_.bounds;
   explain_.sort_from_index = plan_.sort_satisfied && !spec_.sort.empty();
+  // Only scans benefit: documents an index or an _id lookup fetched mostly match already.
+  for (const query::PathPredicate& p : spec_.filter.predicates()) {
+    if (plan_.kind != Plan::Kind::kCollectionScan) break;
+    bool usable = p.path.find('.') == std::string::npos && !p.operands.empty();
+    for (const Value& operand : p.operands) {
+      if (operand.is_null() || operand.is_array() || operand.is_object()) usable = false;
+    }
+    if (usable) prefilter_.push_back(&p);
+  }
+}
+
+Status QueryCursor::Materialize(Slice bytes, Value* doc, bool* skip) {
+  *skip = false;
+  if (prefilter_.empty() && spec_.fields.empty()) {
+    Status s = codec::DecodeDocument(bytes, doc);
+    return s.ok() ? s : s.WithContext("collection '" + def_->info.name + "'");
+  }
+  auto view = codec::DocView::Open(bytes);
+  if (!view.ok()) return view.status().WithContext("collection '" + def_->info.name + "'");
+  for (const query::PathPredicate* p : prefilter_) {
+    std::optional<Value> v = view->Get(p->path);
+    if (!v) {
+      *skip = true;  // a missing field equals no non-null operand and is in no range
+      return Status::OK();
+    }
+    if (v->is_array()) continue;  // any element may match: the full filter decides
+    if (!Satisfies(*v, *p)) {
+      *skip = true;
+      return Status::OK();
+    }
+  }
+  if (spec_.fields.empty()) return codec::DecodeDocument(bytes, doc);
+  Object fields;
+  if (std::optional<Value> id = view->Get("_id")) fields.emplace_back("_id", std::move(*id));
+  for (const std::string& name : spec_.fields) {
+    if (name == "_id") continue;
+    if (std::optional<Value> v = view->Get(name)) fields.emplace_back(name, std::move(*v));
+  }
+  *doc = Value(std::move(fields));
+  return Status::OK();
 }
 
 Status QueryCursor::ApplyResume() {
@@ -185,6 +253,7 @@ Result<bool> QueryCursor::NextMatch(Value* doc) {
     }
     std::string record_key;
     std::string bytes;
+    Slice doc_bytes;
     if (plan_.kind == Plan::Kind::kIndexScan) {
       ++explain_.keys_examined;
       std::string id;
@@ -200,17 +269,18 @@ Result<bool> QueryCursor::NextMatch(Value* doc) {
                                   "' has an entry for a missing record (run check --repair)");
       }
       STRATA_RETURN_IF_ERROR(s);
+      doc_bytes = Slice(bytes);
     } else {
-      record_key = it_->key().ToString();
-      bytes = it_->value().ToString();
+      doc_bytes = it_->value();
       if (plan_.kind == Plan::Kind::kIdLookup) ++explain_.keys_examined;
     }
     ++explain_.docs_examined;
-    Status s = codec::DecodeDocument(bytes, doc);
-    if (!s.ok()) return s.WithContext("collection '" + def_->info.name + "'");
-    if (spec_.filter.Matches(*doc)) {
+    bool skip = false;
+    STRATA_RETURN_IF_ERROR(Materialize(doc_bytes, doc, &skip));
+    if (!skip && spec_.filter.Matches(*doc)) {
       position_ = it_->key().ToString();
-      last_record_key_ = std::move(record_key);
+      last_record_key_ =
+          plan_.kind == Plan::Kind::kIndexScan ? std::move(record_key) : it_->key().ToString();
       if (spec_.track_reads) txn_->Track(last_record_key_);
       return true;
     }

@@ -27,6 +27,9 @@ struct QuerySpec {
   std::string resume_token;
   size_t memory_limit = 100 << 20;  // in-memory sorts
   bool track_reads = false;         // explicit transactions: record each matched record key
+  // When not empty, documents carry only _id and these top-level fields (an aggregation that
+  // needs no more); the filter must only read these fields.
+  std::vector<std::string> fields;
 };
 
 // Parses FindOptions (projection, sort, skip, limit) and the filter into a QuerySpec.
@@ -51,6 +54,9 @@ class QueryCursor final : public Cursor {
   Status OpenRange();
   Status ApplyResume();
   Status SortInMemory();
+  // Decodes the entry's document (or the fields asked for) unless a top-level predicate already
+  // rules it out on the encoded bytes; *skip is set then.
+  Status Materialize(Slice bytes, Value* doc, bool* skip);
 
   doc::Store* store_;
   std::shared_ptr<const doc::CollectionDef> def_;
@@ -59,6 +65,7 @@ class QueryCursor final : public Cursor {
   QuerySpec spec_;
   Plan plan_;
   Explain explain_;
+  std::vector<const query::PathPredicate*> prefilter_;  // top-level fields only
 
   size_t range_ = 0;  // index into plan_.ranges (from the end when reverse)
   std::unique_ptr<Iterator> it_;

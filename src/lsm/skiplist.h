@@ -22,7 +22,10 @@ class SkipList {
  public:
   SkipList(Cmp cmp, Arena* arena)
       : compare_(cmp), arena_(arena), head_(NewNode(Key(), kMaxHeight)), rnd_(0xdeadbeef) {
-    for (int i = 0; i < kMaxHeight; i++) head_->SetNext(i, nullptr);
+    for (int i = 0; i < kMaxHeight; i++) {
+      head_->SetNext(i, nullptr);
+      splice_[i] = head_;
+    }
   }
   SkipList(const SkipList&) = delete;
   SkipList& operator=(const SkipList&) = delete;
@@ -60,17 +63,25 @@ class SkipList {
   void InsertAllocated() {
     Node* x = pending_;
     Node* prev[kMaxHeight];
-    FindGreaterOrEqual(x->key, prev);
     const int height = pending_height_;
     int max_height = GetMaxHeight();
+    if (SpliceBrackets(x->key, max_height)) {
+      // Keys arriving in order (auto-increment ids, time series) land right after the previous
+      // insert: the remembered search path still brackets them, and no search is needed.
+      for (int i = 0; i < max_height; i++) prev[i] = splice_[i];
+    } else {
+      FindGreaterOrEqual(x->key, prev);
+    }
     if (height > max_height) {
       for (int i = max_height; i < height; i++) prev[i] = head_;
       max_height_.store(height, std::memory_order_relaxed);
+      max_height = height;
     }
     for (int i = 0; i < height; i++) {
       x->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
       prev[i]->SetNext(i, x);
     }
+    for (int i = 0; i < max_height; i++) splice_[i] = i < height ? x : prev[i];
     pending_ = nullptr;
   }
 
@@ -149,6 +160,18 @@ class SkipList {
     }
   }
 
+  // Whether the search path of the previous insert (splice_) is also the path of `key`: every
+  // level's node is before key and its successor at that level is not. The nodes of a path are
+  // ordered (higher levels at or before lower ones), so one comparison settles the left side.
+  bool SpliceBrackets(const Key& key, int max_height) const {
+    if (splice_[0] != head_ && compare_(splice_[0]->key, key) >= 0) return false;
+    for (int i = 0; i < max_height; i++) {
+      Node* next = splice_[i]->NoBarrierNext(i);
+      if (next != nullptr && compare_(next->key, key) < 0) return false;
+    }
+    return true;
+  }
+
   Node* FindLessThan(const Key& key) const {
     Node* x = head_;
     int level = GetMaxHeight() - 1;
@@ -184,6 +207,7 @@ class SkipList {
   Random rnd_;
   Node* pending_ = nullptr;
   int pending_height_ = 0;
+  Node* splice_[kMaxHeight];  // the writer's last search path (a hint, re-checked on use)
 };
 
 }  // namespace strata::lsm
