@@ -441,17 +441,22 @@ class Table {
   const std::string& name() const { return core_->name(); }
 
   // Inserts or replaces the record with this primary key, with its index entries, atomically.
-  Status Put(const T& record) { return core_->Put(MakeRow(record)); }
+  Status Put(const T& record) {
+    thread_local table_internal::Row row;  // reused: its strings keep their capacity
+    FillRow(record, &row);
+    return core_->Put(row);
+  }
   // Writes all the records in one atomic batch (the last one wins among equal keys).
   Status PutMany(std::span<const T> records) {
-    std::vector<table_internal::Row> rows;
-    rows.reserve(records.size());
-    for (const T& r : records) rows.push_back(MakeRow(r));
+    std::vector<table_internal::Row> rows(records.size());
+    for (size_t i = 0; i < records.size(); ++i) FillRow(records[i], &rows[i]);
     return core_->PutMany(rows);
   }
   // NotFound when absent.
   Result<T> Get(const Key<T>& key) const {
-    std::string record_key = RecordKey(key), value;
+    thread_local std::string record_key, value;  // reused buffers
+    record_key.assign(core_->record_prefix());
+    AppendKey(&record_key, key);
     STRATA_RETURN_IF_ERROR(core_->Get(record_key, &value));
     return Decode(PkOf(record_key), value);
   }
@@ -566,10 +571,13 @@ class Table {
     table_internal::ForIndex<Spec::kPrimaryCount>(
         [&](auto i) { Codec<PrimaryT, i>::AppendKey(out, record.*std::get<i>(Spec::kPrimary)); });
   }
+  // Sets (*keys)[at...] to the record's index keys.
   static void IndexKeys(const table_internal::TableCore& core, const T& record, Slice pk,
-                        std::vector<std::string>* keys) {
+                        std::vector<std::string>* keys, size_t at) {
+    keys->resize(at + Spec::kSecondaryCount);
     table_internal::ForIndex<Spec::kSecondaryCount>([&](auto i) {
-      std::string& key = keys->emplace_back(core.index_prefix(i));
+      std::string& key = (*keys)[at + i];
+      key.assign(core.index_prefix(i));
       Codec<SecondaryT, i>::AppendKey(&key, record.*std::get<i>(Spec::kSecondary));
       key.append(pk.data(), pk.size());
     });
@@ -581,20 +589,20 @@ class Table {
     if (failed != kDecoded) return core.Damaged(Slice(), DecodeError(failed));
     std::string pk;
     AppendPrimary(&pk, record);
-    IndexKeys(core, record, pk, keys);
+    IndexKeys(core, record, pk, keys, keys->size());
     return Status::OK();
   }
 
-  table_internal::Row MakeRow(const T& record) const {
-    table_internal::Row row;
-    row.key = core_->record_prefix();
-    AppendPrimary(&row.key, record);
-    row.value.push_back(table_internal::kRecordFormatVersion);
-    table_internal::ForIndex<Spec::kFieldCount>(
-        [&](auto i) { Codec<FieldsT, i>::Append(&row.value, record.*std::get<i>(Spec::kFields)); });
-    if constexpr (Spec::kSecondaryCount > 0)
-      IndexKeys(*core_, record, PkOf(row.key), &row.index_keys);
-    return row;
+  void FillRow(const T& record, table_internal::Row* row) const {
+    row->key.assign(core_->record_prefix());
+    AppendPrimary(&row->key, record);
+    row->value.assign(1, table_internal::kRecordFormatVersion);
+    table_internal::ForIndex<Spec::kFieldCount>([&](auto i) {
+      Codec<FieldsT, i>::Append(&row->value, record.*std::get<i>(Spec::kFields));
+    });
+    if constexpr (Spec::kSecondaryCount > 0) {
+      IndexKeys(*core_, record, PkOf(row->key), &row->index_keys, 0);
+    }
   }
 
   static constexpr int kDecoded = -1;
