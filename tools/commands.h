@@ -11,6 +11,7 @@ namespace strata::tools {
 void AddBenchCommand(CLI::App& app, int* exit_code);
 void AddStressCommand(CLI::App& app, int* exit_code);
 void AddCrashTestCommand(CLI::App& app, int* exit_code);
+void AddDocStressCommands(CLI::App& app, int* exit_code);  // doc-stress, doc-crashtest
 void AddSstDumpCommand(CLI::App& app, int* exit_code);
 void AddWalDumpCommand(CLI::App& app, int* exit_code);
 void AddCheckCommand(CLI::App& app, int* exit_code);

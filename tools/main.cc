@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   strata::tools::AddBenchCommand(app, &exit_code);
   strata::tools::AddStressCommand(app, &exit_code);
   strata::tools::AddCrashTestCommand(app, &exit_code);
+  strata::tools::AddDocStressCommands(app, &exit_code);
   strata::tools::AddSstDumpCommand(app, &exit_code);
   strata::tools::AddWalDumpCommand(app, &exit_code);
   strata::tools::AddCheckCommand(app, &exit_code);
