@@ -301,6 +301,8 @@ Value FilterFor(uint32_t k, uint32_t v, Random* rnd) {
 
 std::string Text(const Value& v) { return codec::ToJson(v).substr(0, 300); }
 
+constexpr uint32_t kHotPerThread = 4;
+
 class Worker {
  public:
   Worker(Shared* shared, int id)
@@ -335,8 +337,11 @@ class Worker {
 
  private:
   // Each thread owns the documents k with k % threads == id, so its reads of them are exact.
+  // A few of each thread's documents are hot, so that transactions reading them (ReadHot)
+  // sometimes conflict with their owners' writes.
   uint32_t Pick() {
-    const uint32_t per = (cfg_.num_docs - id_ + cfg_.threads - 1) / cfg_.threads;
+    uint32_t per = (cfg_.num_docs - id_ + cfg_.threads - 1) / cfg_.threads;
+    if (rnd_.OneIn(8)) per = std::min<uint32_t>(per, kHotPerThread);
     return static_cast<uint32_t>(id_ + cfg_.threads * rnd_.Uniform(per));
   }
 
@@ -468,6 +473,23 @@ class Worker {
     return true;
   }
 
+  // Reads a hot document of any thread in `txn`: the read joins the transaction's read set, so a
+  // commit by the owner in the meantime makes this transaction's commit a Conflict.
+  bool ReadHot(Transaction* txn) {
+    const uint32_t hot = std::min<uint32_t>(cfg_.num_docs, kHotPerThread * cfg_.threads);
+    const uint32_t k = static_cast<uint32_t>(rnd_.Uniform(hot));
+    if (k % cfg_.threads == static_cast<uint32_t>(id_)) return CheckInTxn(txn, k);
+    auto got = txn->Get(kDocCollection, Id(k));
+    if (got.status().IsNotFound()) return true;
+    if (!got.ok())
+      return Fail(2, "txn get of doc " + std::to_string(k) + ": " + got.status().ToString());
+    uint32_t pk, pv;
+    if (!ParseDoc(*got, &pk, &pv) || pk != k) {
+      return Fail(1, "txn reads doc " + std::to_string(k) + " as " + Text(*got));
+    }
+    return true;
+  }
+
   // One change of document k inside `txn`; its pending version is already recorded.
   bool ChangeInTxn(Transaction* txn, uint32_t k, uint32_t c, uint32_t n) {
     const std::string who = "txn " + std::to_string(txn->id()) + ", doc " + std::to_string(k);
@@ -521,6 +543,7 @@ class Worker {
     auto begun = shared_->db->BeginTransaction();
     if (!begun.ok()) return Fail(2, "begin: " + begun.status().ToString());
     Transaction* txn = begun->get();
+    if (rnd_.OneIn(2) && !ReadHot(txn)) return false;
     for (uint32_t k : keys) {
       const uint32_t c = state_->Committed(k);
       const uint32_t n = DocExpectedState::Next(c, DocExpectedState::IsLive(c) && rnd_.OneIn(4));
