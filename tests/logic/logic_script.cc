@@ -71,6 +71,7 @@ Result<Script> ParseScript(const std::string& path) {
     return Status::InvalidArgument(path + ":" + std::to_string(i + 1) + ": " + what);
   };
   std::vector<std::string> skip, only;
+  std::string xfail;
   size_t i = 0;
   while (i < lines.size()) {
     std::string_view line = lines[i];
@@ -85,13 +86,21 @@ Result<Script> ParseScript(const std::string& path) {
       ++i;
       continue;
     }
+    if (words[0] == "xfail") {
+      xfail = std::string(AfterWords(line, 1));
+      if (xfail.empty()) return error(i, "expected 'xfail <reason>'");
+      ++i;
+      continue;
+    }
     Record r;
     r.line = static_cast<int>(i + 1);
     r.header = std::string(Trim(line));
     r.skip_backends = std::move(skip);
     r.only_backends = std::move(only);
+    r.xfail = std::move(xfail);
     skip.clear();
     only.clear();
+    xfail.clear();
     bool directive = true;  // one line, no body
     const std::string& w0 = words[0];
     if (w0 == "statement" && words.size() >= 2 && words[1] == "ok" && words.size() == 2) {

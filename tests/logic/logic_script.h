@@ -29,6 +29,7 @@ struct Record {
   std::vector<std::string> expected;
   int results_begin = 0, results_end = 0;  // 0-based line range of the expected results
   std::vector<std::string> skip_backends, only_backends;
+  std::string xfail;  // why the record is expected to fail (a known bug); empty: it must pass
 
   bool RunsOn(std::string_view backend) const;
 };
