@@ -18,7 +18,7 @@ void AddDocStressOptions(CLI::App* cmd, DocStressConfig* c, std::string* compres
   cmd->add_option("--compression", *compression, "lz4, zstd or none")
       ->check(CLI::IsMember({"lz4", "zstd", "none"}))
       ->capture_default_str();
-  cmd->add_flag("--txn-error-probes", c->txn_error_probes,
+  cmd->add_flag("--txn-error-probes,!--no-txn-error-probes", c->txn_error_probes,
                 "Also commit transactions in which one call failed on a unique key");
 }
 

@@ -250,7 +250,7 @@ pid_t StartDocStress(const DocCrashTestConfig& config, const DocStressConfig& ru
                                    "--duration",     std::to_string(run.duration_sec),
                                    "--write-buffer", std::to_string(run.write_buffer_size),
                                    "--compression",  CompressionLabel(run.compression)};
-  if (run.txn_error_probes) args.push_back("--txn-error-probes");
+  if (!run.txn_error_probes) args.push_back("--no-txn-error-probes");
   pid_t pid = fork();
   if (pid != 0) return pid;
   std::vector<char*> argv;

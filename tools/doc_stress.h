@@ -32,7 +32,7 @@ struct DocStressConfig {
   size_t write_buffer_size = 256 << 10;
   kv::Compression compression = kv::Compression::kLZ4;
   // Also fail a unique-key write inside an explicit transaction and then commit the rest of it.
-  bool txn_error_probes = false;
+  bool txn_error_probes = true;
 };
 
 // The stress test's collection and its indexes.

@@ -111,10 +111,24 @@ Transaction::~Transaction() = default;  // doc::Transaction cancels itself
 
 uint64_t Transaction::id() const { return txn_->id(); }
 
+namespace {
+
+// Runs one operation of an explicit transaction; when it fails, its staged writes are undone.
+template <typename T, typename Fn>
+Result<T> Undoable(doc::Transaction* txn, Fn&& fn) {
+  doc::Transaction::Savepoint sp = txn->Save();
+  Result<T> r = fn();
+  if (!r.ok()) txn->RollbackTo(std::move(sp));
+  return r;
+}
+
+}  // namespace
+
 Result<Value> Transaction::Insert(std::string_view collection, Value doc) {
   auto def = db::EnsureCollection(db_->store_.get(), collection);
   if (!def.ok()) return def.status();
-  return db_->store_->Insert(txn_.get(), **def, std::move(doc));
+  return Undoable<Value>(txn_.get(),
+                         [&] { return db_->store_->Insert(txn_.get(), **def, std::move(doc)); });
 }
 
 Result<Value> Transaction::Get(std::string_view collection, const Value& id) {
@@ -135,13 +149,16 @@ Result<UpdateResult> Transaction::Update(std::string_view collection, const Valu
                                          const Value& update, bool many, bool upsert) {
   auto def = db::EnsureCollection(db_->store_.get(), collection);
   if (!def.ok()) return def.status();
-  return db::UpdateIn(db_->store_.get(), txn_.get(), *def, filter, update, many, upsert, false);
+  return Undoable<UpdateResult>(txn_.get(), [&] {
+    return db::UpdateIn(db_->store_.get(), txn_.get(), *def, filter, update, many, upsert, false);
+  });
 }
 
 Result<uint64_t> Transaction::Delete(std::string_view collection, const Value& filter, bool many) {
   auto def = db::EnsureCollection(db_->store_.get(), collection);
   if (!def.ok()) return def.status();
-  return db::DeleteIn(db_->store_.get(), txn_.get(), *def, filter, many);
+  return Undoable<uint64_t>(
+      txn_.get(), [&] { return db::DeleteIn(db_->store_.get(), txn_.get(), *def, filter, many); });
 }
 
 Status Transaction::Prepare() { return db_->store_->Prepare(txn_.get()); }

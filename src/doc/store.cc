@@ -15,6 +15,7 @@ namespace strata::doc {
 Result<std::unique_ptr<Store>> Store::Open(kv::Engine* engine, const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store(engine, options));
   STRATA_RETURN_IF_ERROR(store->catalog_.Load(engine));
+  STRATA_RETURN_IF_ERROR(store->ResumeIndexBuilds());
   return store;
 }
 
@@ -387,6 +388,10 @@ Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value&
   }
   std::string id_element;
   codec::AppendKeyElement(&id_element, id);
+  // Staged here first and handed to the transaction only when every check passed, so a refused
+  // write leaves nothing behind even inside an explicit transaction.
+  std::vector<std::pair<std::string, std::optional<std::string>>> staged;
+  std::vector<size_t> became_multikey;
   std::vector<IndexEntry> old_entries, new_entries;
   for (size_t i = 0; i < def.maintainers.size(); ++i) {
     const IndexMaintainer& m = *def.maintainers[i];
@@ -398,8 +403,7 @@ Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value&
       if (!os.ok()) old_entries.clear();
     }
     STRATA_RETURN_IF_ERROR(m.Entries(doc, id_element, &new_entries, &multikey));
-    if (multikey && !def.indexes[i].info.multikey)
-      txn->MarkMultikey(def.info.name, def.indexes[i].info.name);
+    if (multikey && !def.indexes[i].info.multikey) became_multikey.push_back(i);
     // Both lists are sorted: delete what went away, add what is new.
     size_t a = 0, b = 0;
     while (a < old_entries.size() || b < new_entries.size()) {
@@ -407,7 +411,7 @@ Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value&
               : b == new_entries.size() ? -1
                                         : old_entries[a].key.compare(new_entries[b].key);
       if (c < 0) {
-        txn->Delete(old_entries[a++].key);
+        staged.emplace_back(std::move(old_entries[a++].key), std::nullopt);
       } else if (c > 0) {
         const IndexEntry& e = new_entries[b++];
         if (m.unique()) {
@@ -420,13 +424,21 @@ Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value&
           }
           if (!g.ok() && !g.IsNotFound()) return g;
         }
-        txn->Put(e.key, e.value);
+        staged.emplace_back(e.key, e.value);
       } else {
         ++a;
         ++b;
       }
     }
   }
+  for (auto& [key, value] : staged) {
+    if (value) {
+      txn->Put(key, std::move(*value));
+    } else {
+      txn->Delete(key);
+    }
+  }
+  for (size_t i : became_multikey) txn->MarkMultikey(def.info.name, def.indexes[i].info.name);
   txn->Put(record_key, std::move(bytes));
   return Status::OK();
 }

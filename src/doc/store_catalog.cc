@@ -169,6 +169,27 @@ Status Store::CreateIndex(std::string_view collection,
   return PublishIndexState(std::string(collection), index.info.name, "ready");
 }
 
+Status Store::ResumeIndexBuilds() {
+  for (const auto& def : catalog_.List()) {
+    for (const IndexDef& idx : def->indexes) {
+      if (idx.info.state != "building") continue;
+      Status s = BuildIndex(def->info.name, idx);
+      {
+        std::lock_guard<std::mutex> lock(progress_mu_);
+        progress_.erase(idx.prefix);
+      }
+      if (s.IsAlreadyExists()) {
+        STRATA_RETURN_IF_ERROR(DropIndex(def->info.name, idx.info.name));
+        continue;
+      }
+      STRATA_RETURN_IF_ERROR(s);
+      std::lock_guard<std::mutex> lock(commit_mu_);
+      STRATA_RETURN_IF_ERROR(PublishIndexState(def->info.name, idx.info.name, "ready"));
+    }
+  }
+  return Status::OK();
+}
+
 Status Store::PublishIndexState(const std::string& collection, const std::string& index,
                                 const std::string& state) {
   auto def = catalog_.Find(collection);

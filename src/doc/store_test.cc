@@ -305,6 +305,44 @@ TEST_F(StoreTest, DropCollectionRemovesEverything) {
   EXPECT_TRUE(store_->DropCollection("c").IsNotFound());
 }
 
+TEST_F(StoreTest, ARefusedWriteLeavesNothingInItsTransaction) {
+  IndexOptions unique;
+  unique.unique = true;
+  ASSERT_TRUE(store_->CreateIndex("u", {{"n", 1}}, {}).ok());
+  ASSERT_TRUE(store_->CreateIndex("u", {{"email", 1}}, unique).ok());
+  ASSERT_TRUE(Insert("u", Value::MakeObject({{"_id", 1}, {"email", "b"}, {"n", 1}})).ok());
+  ASSERT_TRUE(Insert("u", Value::MakeObject({{"_id", 2}, {"email", "a"}, {"n", 2}})).ok());
+  auto t = store_->Begin();
+  auto def = Coll("u");
+  auto old = store_->Get(t.get(), *def, Value(2));
+  ASSERT_TRUE(old.ok());
+  // The plain index's entries change first; the unique one then refuses.
+  Status s = store_->Replace(t.get(), *def, *old,
+                             Value::MakeObject({{"_id", 2}, {"email", "b"}, {"n", 7}}));
+  EXPECT_TRUE(s.IsAlreadyExists());
+  EXPECT_EQ(t->write_count(), 0u);
+  ASSERT_TRUE(store_->Commit(t.get()).ok());
+  EXPECT_TRUE(store_->Check(false)->ok());
+}
+
+TEST_F(StoreTest, AnInterruptedIndexBuildResumesOnOpen) {
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(Insert("c", Value::MakeObject({{"n", i}})).ok());
+  ASSERT_TRUE(store_->CreateIndex("c", {{"n", 1}}, {}).ok());
+  // Pretend a crash hit mid-build: the descriptor says building and some entries are gone.
+  auto def = std::make_shared<CollectionDef>(*Coll("c"));
+  def->indexes[0].info.state = "building";
+  WriteBatch batch;
+  ASSERT_TRUE(Catalog::StageDescriptors(*def, &batch).ok());
+  ASSERT_TRUE(engine_->Write(kv::WriteOptions(), batch).ok());
+  kv::ReadOptions ro;
+  auto it = engine_->NewIterator(ro);
+  it->Seek(IndexPrefix(def->indexes[0].prefix));
+  ASSERT_TRUE(engine_->Delete(kv::WriteOptions(), it->key()).ok());
+  Reopen();
+  EXPECT_EQ(Coll("c")->indexes[0].info.state, "ready");
+  EXPECT_TRUE(store_->Check(false)->ok());
+}
+
 TEST(OverlayIteratorTest, MatchesAMergedModelBothWays) {
   std::mt19937 rng(7);
   for (int round = 0; round < 50; ++round) {

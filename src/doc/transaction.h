@@ -40,6 +40,20 @@ class Transaction {
   uint64_t id() const { return id_; }
   size_t write_count() const { return writes_.size(); }
 
+  // The staged state, to undo a failed operation inside an explicit transaction so that a failed
+  // call changes nothing (the read set keeps what it read: that only makes conflicts likelier).
+  struct Savepoint {
+    std::map<std::string, std::optional<std::string>> writes;
+    std::set<std::string> multikey;
+    std::set<uint32_t> counters;
+  };
+  Savepoint Save() const { return {writes_, multikey_, counters_}; }
+  void RollbackTo(Savepoint sp) {
+    writes_ = std::move(sp.writes);
+    multikey_ = std::move(sp.multikey);
+    counters_ = std::move(sp.counters);
+  }
+
   // Index entries whose descriptors must be marked multikey at commit ("coll\0index").
   void MarkMultikey(const std::string& collection, const std::string& index) {
     multikey_.insert(collection + '\0' + index);
