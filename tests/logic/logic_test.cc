@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 
 #include "logic/logic_runner.h"
 #include "logic/logic_script.h"
@@ -38,6 +39,11 @@ struct Param {
   std::string file;
   std::string backend;
 };
+
+// Keeps ctest's test names readable (gtest would print the struct's bytes).
+void PrintTo(const Param& p, std::ostream* os) {
+  *os << std::filesystem::path(p.file).filename().string() << " on " << p.backend;
+}
 
 std::string ParamName(const ::testing::TestParamInfo<Param>& info) {
   std::string name =
