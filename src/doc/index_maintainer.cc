@@ -27,6 +27,32 @@ std::map<std::string, IndexFactory>& Registry() {
   return registry;
 }
 
+// Index keys compare numbers by value: an integral double in int64's range is keyed as the
+// int, so 1 and 1.0 are one key (a unique index refuses the second; an equality scan finds both).
+Value KeyValue(const Value& v) {
+  if (v.is_double()) {
+    double d = v.as_double();
+    if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+        d == static_cast<double>(static_cast<int64_t>(d))) {
+      return Value(static_cast<int64_t>(d));
+    }
+    return v;
+  }
+  if (v.is_array()) {
+    Array out;
+    for (const Value& e : v.as_array()) out.push_back(KeyValue(e));
+    return Value(std::move(out));
+  }
+  if (v.is_object()) {
+    Object out;
+    for (const auto& [k, e] : v.as_object()) out.emplace_back(k, KeyValue(e));
+    return Value(std::move(out));
+  }
+  return v;
+}
+
+bool NeedsKeyValue(const Value& v) { return v.is_double() || v.is_array() || v.is_object(); }
+
 class FieldIndex : public IndexMaintainer {
  public:
   explicit FieldIndex(const IndexDef& def)
@@ -85,7 +111,12 @@ class FieldIndex : public IndexMaintainer {
       e.key = prefix_;
       for (size_t i = 0; i < fields.size(); ++i) {
         size_t start = e.key.size();
-        codec::AppendKeyElement(&e.key, *values[i][i == multi ? k : 0]);
+        const Value& v = *values[i][i == multi ? k : 0];
+        if (NeedsKeyValue(v)) {
+          codec::AppendKeyElement(&e.key, KeyValue(v));
+        } else {
+          codec::AppendKeyElement(&e.key, v);
+        }
         if (fields[i].second < 0) InvertBytes(&e.key, start);
       }
       if (unique()) {

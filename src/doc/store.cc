@@ -53,6 +53,7 @@ Status Store::RunAutocommit(const std::function<Status(Transaction*)>& fn) {
   txn.catalog_version_ = catalog_version_;
   Status s = fn(&txn);
   if (s.ok()) s = WriteCommit(&txn);
+  if (!s.ok()) ReleaseIds(&txn);
   txn.state_ = s.ok() ? Transaction::State::kCommitted : Transaction::State::kCancelled;
   return s;
 }
@@ -137,6 +138,7 @@ Status Store::Prepare(Transaction* txn) {
   Status s = Validate(*txn);
   if (!s.ok()) {
     active_.erase(txn->id_);
+    ReleaseIds(txn);
     txn->state_ = Transaction::State::kCancelled;
     return s;
   }
@@ -164,6 +166,7 @@ void Store::Cancel(Transaction* txn) {
 }
 
 void Store::Finish(Transaction* txn, Transaction::State state) {
+  if (state == Transaction::State::kCancelled) ReleaseIds(txn);
   if (txn->state_ == Transaction::State::kPrepared) {
     for (const auto& [key, value] : txn->writes_) {
       auto it = held_.find(key);
@@ -241,7 +244,10 @@ Result<Value> Store::NextId(const CollectionDef& def, Transaction* txn) {
       it = counters_.emplace(def.info.prefix, stored).first;
     }
     txn->counters_.insert(def.info.prefix);
-    return Value(++it->second);
+    int64_t id = ++it->second;
+    auto [a, fresh] = txn->allocated_.try_emplace(def.info.prefix, id, id);
+    if (!fresh) a->second.second = id;
+    return Value(id);
   }
   // Generated: milliseconds in the high 44 bits, a counter in the low 20, never repeating.
   uint64_t candidate = static_cast<uint64_t>(Now()) << 20;
@@ -441,6 +447,20 @@ Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value&
   for (size_t i : became_multikey) txn->MarkMultikey(def.info.name, def.indexes[i].info.name);
   txn->Put(record_key, std::move(bytes));
   return Status::OK();
+}
+
+void Store::ReleaseIds(Transaction* txn,
+                       const std::map<uint32_t, std::pair<int64_t, int64_t>>& keep) {
+  std::lock_guard<std::mutex> lock(id_mu_);
+  for (const auto& [prefix, range] : txn->allocated_) {
+    auto kept = keep.find(prefix);
+    int64_t back_to = kept != keep.end() ? kept->second.second : range.first - 1;
+    auto c = counters_.find(prefix);
+    if (c != counters_.end() && c->second == range.second && back_to < range.second) {
+      c->second = back_to;
+    }
+  }
+  txn->allocated_ = keep;
 }
 
 std::pair<uint64_t, uint64_t> Store::BuildProgress(uint32_t index_prefix) const {

@@ -77,6 +77,11 @@ class Store {
 
   Result<CheckReport> Check(bool repair);
 
+  // Gives back the auto-increment ids `txn` took beyond `keep` (per collection: the last id kept),
+  // when they are still the newest, so a failed or cancelled write leaves the counter as it was.
+  void ReleaseIds(Transaction* txn,
+                  const std::map<uint32_t, std::pair<int64_t, int64_t>>& keep = {});
+
   // Progress of index builds (prefix -> done, total).
   std::pair<uint64_t, uint64_t> BuildProgress(uint32_t index_prefix) const;
 

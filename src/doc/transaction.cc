@@ -8,6 +8,14 @@ Transaction::~Transaction() {
   if (state_ == State::kActive || state_ == State::kPrepared) store_->Cancel(this);
 }
 
+void Transaction::RollbackTo(Savepoint sp) {
+  store_->ReleaseIds(this, sp.allocated);
+  writes_ = std::move(sp.writes);
+  multikey_ = std::move(sp.multikey);
+  counters_ = std::move(sp.counters);
+  allocated_ = std::move(sp.allocated);
+}
+
 Status Transaction::Get(const std::string& key, std::string* value) {
   if (!autocommit_) reads_.insert(key);
   auto it = writes_.find(key);

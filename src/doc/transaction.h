@@ -46,13 +46,11 @@ class Transaction {
     std::map<std::string, std::optional<std::string>> writes;
     std::set<std::string> multikey;
     std::set<uint32_t> counters;
+    std::map<uint32_t, std::pair<int64_t, int64_t>> allocated;
   };
-  Savepoint Save() const { return {writes_, multikey_, counters_}; }
-  void RollbackTo(Savepoint sp) {
-    writes_ = std::move(sp.writes);
-    multikey_ = std::move(sp.multikey);
-    counters_ = std::move(sp.counters);
-  }
+  Savepoint Save() const { return {writes_, multikey_, counters_, allocated_}; }
+  // Also gives back the auto-increment ids taken since the savepoint, when no one took later ones.
+  void RollbackTo(Savepoint sp);
 
   // Index entries whose descriptors must be marked multikey at commit ("coll\0index").
   void MarkMultikey(const std::string& collection, const std::string& index) {
@@ -75,6 +73,8 @@ class Transaction {
   std::unordered_set<std::string> reads_;
   std::set<std::string> multikey_;
   std::set<uint32_t> counters_;  // auto-increment collections to persist at commit
+  // Auto-increment ids taken, per collection prefix: first and last.
+  std::map<uint32_t, std::pair<int64_t, int64_t>> allocated_;
 };
 
 // Merges a sorted overlay of staged writes (nullopt = deleted) over a base iterator that

@@ -101,6 +101,10 @@ Result<Projection> Projection::Parse(const Value& spec) {
       return Status::NotSupported("projection at '" + path +
                                   "': only 0, 1, true and false are supported");
     }
+    if (path == "$" || path.ends_with(".$") || path.find(".$.") != std::string::npos) {
+      return Status::NotSupported("projection at '" + path +
+                                  "': the positional operator $ is not supported");
+    }
     if (path.empty() || path[0] == '$' || path.find("..") != std::string::npos ||
         path.back() == '.' || path[0] == '.') {
       return Status::InvalidArgument("invalid projection path '" + path + "'");
