@@ -166,7 +166,7 @@ Result<std::vector<Value>> Collection::InsertMany(std::vector<Value> docs) {
 
 Result<Value> Collection::Get(const Value& id) {
   auto def = db::ReadableCollection(db_->store_.get(), name_);
-  auto view = db_->store_->BeginRead();
+  auto view = db_->store_->BeginRead(/*snapshot=*/false);
   return db_->store_->Get(view.get(), *def, id);
 }
 

@@ -41,9 +41,9 @@ std::unique_ptr<Transaction> Store::Begin() {
   return txn;
 }
 
-std::unique_ptr<Transaction> Store::BeginRead() {
+std::unique_ptr<Transaction> Store::BeginRead(bool snapshot) {
   std::unique_ptr<Transaction> txn(new Transaction(this, next_txn_id_++, /*autocommit=*/true));
-  txn->snapshot_ = engine_->GetSnapshot();
+  if (snapshot) txn->snapshot_ = engine_->GetSnapshot();
   return txn;
 }
 

@@ -57,8 +57,9 @@ class Store {
 
   // Transactions.
   std::unique_ptr<Transaction> Begin();
-  // A read-only view on a fresh snapshot, outside conflict tracking (finds, gets, counts).
-  std::unique_ptr<Transaction> BeginRead();
+  // A read-only view outside conflict tracking: on a fresh snapshot (finds and counts, whose
+  // several reads must agree), or on the latest state (a single get, which is atomic anyway).
+  std::unique_ptr<Transaction> BeginRead(bool snapshot = true);
   // Runs `fn` in an autocommit transaction and commits it; nothing is written if fn fails.
   Status RunAutocommit(const std::function<Status(Transaction*)>& fn);
   Status Prepare(Transaction* txn);
