@@ -22,14 +22,14 @@ enum class ValueType : uint8_t {
   kMinKey = 0,  // only in index bounds; never stored in a document
   kNull = 10,
   kBool = 8,
-  kInt = 18,     // int64
-  kDouble = 1,   // IEEE 754 binary64
-  kString = 2,   // UTF-8
-  kObject = 3,   // ordered fields
+  kInt = 18,    // int64
+  kDouble = 1,  // IEEE 754 binary64
+  kString = 2,  // UTF-8
+  kObject = 3,  // ordered fields
   kArray = 4,
-  kBinary = 5,   // raw bytes
-  kDate = 9,     // milliseconds since the Unix epoch, UTC
-  kMaxKey = 127, // only in index bounds
+  kBinary = 5,    // raw bytes
+  kDate = 9,      // milliseconds since the Unix epoch, UTC
+  kMaxKey = 127,  // only in index bounds
 };
 
 // The type's name as $type accepts it ("null", "bool", "long", "double", "string", "object",

@@ -1,6 +1,6 @@
 // Test helpers for the aggregate layer: J() reads relaxed JSON as the mongo shell writes it
-// (unquoted keys, single or double quotes; integers become ints, numbers with '.' or an
-// exponent doubles) and Show() prints a Value so that ints and doubles differ ("1" vs "1.0").
+// (query/query_test_util.h) and Show() prints a Value so that ints and doubles differ ("1" vs
+// "1.0").
 #pragma once
 
 #include <cctype>
@@ -12,117 +12,13 @@
 
 #include "aggregate/pipeline.h"
 #include "aggregate/value_ops.h"
+#include "query/query_test_util.h"
 #include "strata/value.h"
 
 namespace strata::aggregate::testing {
 
-class RelaxedJsonReader {
- public:
-  explicit RelaxedJsonReader(std::string_view text) : s_(text) {}
-
-  Value ReadAll() {
-    Value v = Read();
-    Skip();
-    if (i_ != s_.size()) Fail("trailing text");
-    return v;
-  }
-
- private:
-  [[noreturn]] void Fail(const std::string& what) {
-    throw std::runtime_error("bad test JSON at " + std::to_string(i_) + ": " + what + " in " +
-                             std::string(s_));
-  }
-  void Skip() {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
-  }
-  bool Eat(char c) {
-    Skip();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-  std::string ReadString() {
-    char quote = s_[i_++];
-    std::string out;
-    while (i_ < s_.size() && s_[i_] != quote) {
-      char c = s_[i_++];
-      if (c == '\\' && i_ < s_.size()) {
-        char e = s_[i_++];
-        out += e == 'n' ? '\n' : e == 't' ? '\t' : e == '0' ? '\0' : e;
-      } else {
-        out += c;
-      }
-    }
-    if (i_ >= s_.size()) Fail("unterminated string");
-    ++i_;
-    return out;
-  }
-  std::string ReadKey() {
-    Skip();
-    if (i_ < s_.size() && (s_[i_] == '"' || s_[i_] == '\'')) return ReadString();
-    size_t start = i_;
-    while (i_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[i_])) || s_[i_] == '_' ||
-                              s_[i_] == '$' || s_[i_] == '.')) {
-      ++i_;
-    }
-    if (start == i_) Fail("expected a key");
-    return std::string(s_.substr(start, i_ - start));
-  }
-  Value Read() {
-    Skip();
-    if (i_ >= s_.size()) Fail("unexpected end");
-    char c = s_[i_];
-    if (c == '{') {
-      ++i_;
-      Object obj;
-      if (Eat('}')) return Value(std::move(obj));
-      do {
-        std::string key = ReadKey();
-        if (!Eat(':')) Fail("expected ':'");
-        obj.emplace_back(std::move(key), Read());
-      } while (Eat(','));
-      if (!Eat('}')) Fail("expected '}'");
-      return Value(std::move(obj));
-    }
-    if (c == '[') {
-      ++i_;
-      Array arr;
-      if (Eat(']')) return Value(std::move(arr));
-      do {
-        arr.push_back(Read());
-      } while (Eat(','));
-      if (!Eat(']')) Fail("expected ']'");
-      return Value(std::move(arr));
-    }
-    if (c == '"' || c == '\'') return Value(ReadString());
-    for (auto [word, value] : {std::pair<const char*, Value>{"true", Value(true)},
-                               {"false", Value(false)},
-                               {"null", Value()}}) {
-      if (s_.substr(i_).starts_with(word)) {
-        i_ += std::string_view(word).size();
-        return value;
-      }
-    }
-    size_t start = i_;
-    bool is_double = false;
-    while (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) ||
-                              std::string_view("+-.eE").find(s_[i_]) != std::string_view::npos)) {
-      if (std::string_view(".eE").find(s_[i_]) != std::string_view::npos) is_double = true;
-      ++i_;
-    }
-    if (start == i_) Fail("unexpected character");
-    std::string num(s_.substr(start, i_ - start));
-    if (is_double) return Value(std::strtod(num.c_str(), nullptr));
-    return Value(static_cast<int64_t>(std::strtoll(num.c_str(), nullptr, 10)));
-  }
-
-  std::string_view s_;
-  size_t i_ = 0;
-};
-
-inline Value J(std::string_view text) { return RelaxedJsonReader(text).ReadAll(); }
+// Relaxed JSON is the query layer's test reader; one reader for both layers' tests.
+inline Value J(std::string_view text) { return query::testing::J(text); }
 
 inline void AppendShow(const Value& v, std::string* out) {
   if (IsMissing(v)) {

@@ -9,33 +9,54 @@ namespace strata {
 
 std::string_view ValueTypeName(ValueType type) {
   switch (type) {
-    case ValueType::kMinKey: return "minKey";
-    case ValueType::kNull: return "null";
-    case ValueType::kBool: return "bool";
-    case ValueType::kInt: return "long";
-    case ValueType::kDouble: return "double";
-    case ValueType::kString: return "string";
-    case ValueType::kObject: return "object";
-    case ValueType::kArray: return "array";
-    case ValueType::kBinary: return "binData";
-    case ValueType::kDate: return "date";
-    case ValueType::kMaxKey: return "maxKey";
+    case ValueType::kMinKey:
+      return "minKey";
+    case ValueType::kNull:
+      return "null";
+    case ValueType::kBool:
+      return "bool";
+    case ValueType::kInt:
+      return "long";
+    case ValueType::kDouble:
+      return "double";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kObject:
+      return "object";
+    case ValueType::kArray:
+      return "array";
+    case ValueType::kBinary:
+      return "binData";
+    case ValueType::kDate:
+      return "date";
+    case ValueType::kMaxKey:
+      return "maxKey";
   }
   return "unknown";
 }
 
 ValueType Value::type() const {
   switch (v_.index()) {
-    case 0: return ValueType::kNull;
-    case 1: return ValueType::kBool;
-    case 2: return ValueType::kInt;
-    case 3: return ValueType::kDouble;
-    case 4: return ValueType::kString;
-    case 5: return ValueType::kBinary;
-    case 6: return ValueType::kDate;
-    case 7: return ValueType::kArray;
-    case 8: return ValueType::kObject;
-    default: return std::get<BoundTag>(v_).max ? ValueType::kMaxKey : ValueType::kMinKey;
+    case 0:
+      return ValueType::kNull;
+    case 1:
+      return ValueType::kBool;
+    case 2:
+      return ValueType::kInt;
+    case 3:
+      return ValueType::kDouble;
+    case 4:
+      return ValueType::kString;
+    case 5:
+      return ValueType::kBinary;
+    case 6:
+      return ValueType::kDate;
+    case 7:
+      return ValueType::kArray;
+    case 8:
+      return ValueType::kObject;
+    default:
+      return std::get<BoundTag>(v_).max ? ValueType::kMaxKey : ValueType::kMinKey;
   }
 }
 
@@ -107,17 +128,27 @@ const Value* Value::FindPath(std::string_view path) const {
 
 int TypeOrder(ValueType type) {
   switch (type) {
-    case ValueType::kMinKey: return 0;
-    case ValueType::kNull: return 1;
+    case ValueType::kMinKey:
+      return 0;
+    case ValueType::kNull:
+      return 1;
     case ValueType::kInt:
-    case ValueType::kDouble: return 2;
-    case ValueType::kString: return 3;
-    case ValueType::kObject: return 4;
-    case ValueType::kArray: return 5;
-    case ValueType::kBinary: return 6;
-    case ValueType::kBool: return 7;
-    case ValueType::kDate: return 8;
-    case ValueType::kMaxKey: return 9;
+    case ValueType::kDouble:
+      return 2;
+    case ValueType::kString:
+      return 3;
+    case ValueType::kObject:
+      return 4;
+    case ValueType::kArray:
+      return 5;
+    case ValueType::kBinary:
+      return 6;
+    case ValueType::kBool:
+      return 7;
+    case ValueType::kDate:
+      return 8;
+    case ValueType::kMaxKey:
+      return 9;
   }
   return 10;
 }
@@ -163,17 +194,22 @@ int CompareValues(const Value& a, const Value& b) {
   switch (a.type()) {
     case ValueType::kMinKey:
     case ValueType::kMaxKey:
-    case ValueType::kNull: return 0;
+    case ValueType::kNull:
+      return 0;
     case ValueType::kInt:
-    case ValueType::kDouble: return CompareNumbers(a, b);
-    case ValueType::kString: return CompareBytes(a.as_string(), b.as_string());
+    case ValueType::kDouble:
+      return CompareNumbers(a, b);
+    case ValueType::kString:
+      return CompareBytes(a.as_string(), b.as_string());
     case ValueType::kBinary: {
       // MongoDB orders binary by length first, then bytes.
       int c = Cmp(a.as_binary().size(), b.as_binary().size());
       return c != 0 ? c : CompareBytes(a.as_binary(), b.as_binary());
     }
-    case ValueType::kBool: return Cmp(a.as_bool(), b.as_bool());
-    case ValueType::kDate: return Cmp(a.as_date(), b.as_date());
+    case ValueType::kBool:
+      return Cmp(a.as_bool(), b.as_bool());
+    case ValueType::kDate:
+      return Cmp(a.as_date(), b.as_date());
     case ValueType::kObject: {
       const Object& x = a.as_object();
       const Object& y = b.as_object();

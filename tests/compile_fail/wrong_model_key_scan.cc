@@ -1,5 +1,6 @@
 // Nor bound a scan of orders.
-// expect: cannot convert [^ ]*strata::Key<User>[^ ]* to [^ ]*const std::optional<strata::Key<Order> >&
+// expect: cannot convert [^ ]*strata::Key<User>[^ ]* to [^ ]*const std::optional<strata::Key<Order>
+// >&
 #include "models.h"
 
 void Use(strata::Table<Order>& orders) {
