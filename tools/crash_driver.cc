@@ -1,30 +1,16 @@
 // The crash-test driver: run `strata stress`, SIGKILL it at a random moment, verify, repeat.
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <thread>
 
 #include "base/random.h"
+#include "kill_round.h"
 #include "stress.h"
 
 namespace strata::tools {
 namespace {
-
-const char* CompressionName(kv::Compression c) {
-  switch (c) {
-    case kv::Compression::kNone:
-      return "none";
-    case kv::Compression::kLZ4:
-      return "lz4";
-    case kv::Compression::kZstd:
-      return "zstd";
-  }
-  return "lz4";
-}
 
 // Starts `strata stress` as a child process; returns its pid or -1.
 pid_t StartStress(const CrashTestConfig& config, const StressConfig& run) {
@@ -38,14 +24,7 @@ pid_t StartStress(const CrashTestConfig& config, const StressConfig& run) {
                                    "--duration",     std::to_string(run.duration_sec),
                                    "--write-buffer", std::to_string(run.write_buffer_size),
                                    "--compression",  CompressionName(run.compression)};
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  execv(argv[0], argv.data());
-  perror("crashtest: exec strata stress");
-  _exit(127);
+  return SpawnChild(args);
 }
 
 }  // namespace
@@ -65,30 +44,20 @@ int RunCrashTest(const CrashTestConfig& config) {
     StressConfig run = base;
     run.seed = base.seed * 1000 + round;
     run.duration_sec = 60;  // killed long before
-    // Vary the shape of the engine between rounds: memtable size and compression.
-    const size_t buffers[] = {64 << 10, 256 << 10, 1 << 20};
-    run.write_buffer_size = buffers[rnd.Uniform(3)];
-    const kv::Compression comps[] = {kv::Compression::kLZ4, kv::Compression::kZstd,
-                                     kv::Compression::kNone};
-    run.compression = comps[rnd.Uniform(3)];
+    const EngineShape shape = RandomEngineShape(&rnd);
+    run.write_buffer_size = shape.write_buffer_size;
+    run.compression = shape.compression;
 
     pid_t pid = StartStress(config, run);
     if (pid < 0) {
       perror("crashtest: fork");
       return 2;
     }
-    const double run_sec = config.min_run_sec +
-                           (config.max_run_sec - config.min_run_sec) * (rnd.Uniform(1000) / 1000.0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(run_sec * 1000)));
-    int wstatus = 0;
-    pid_t done = waitpid(pid, &wstatus, WNOHANG);
-    if (done == pid) {
-      fprintf(stderr, "crashtest: round %d: stress exited before the kill (status %d)\n", round,
-              WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+    double run_sec = 0;
+    if (!RunThenKill(pid, config.min_run_sec, config.max_run_sec, &rnd, round, "crashtest",
+                     &run_sec)) {
       return 1;
     }
-    kill(pid, SIGKILL);
-    waitpid(pid, &wstatus, 0);
 
     ExpectedState state;
     Status s = state.Open(run.expected_path, run.num_keys);

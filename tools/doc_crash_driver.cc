@@ -1,7 +1,5 @@
 // The document layer's crash-test driver: run `strata doc-stress`, SIGKILL it at a random moment,
 // reopen, Check, verify every acknowledged change and the indexes' answers, repeat.
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,26 +7,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
-#include <thread>
 
 #include "base/random.h"
 #include "codec/json.h"
 #include "doc_stress.h"
+#include "kill_round.h"
 
 namespace strata::tools {
 namespace {
-
-const char* CompressionLabel(kv::Compression c) {
-  switch (c) {
-    case kv::Compression::kNone:
-      return "none";
-    case kv::Compression::kLZ4:
-      return "lz4";
-    case kv::Compression::kZstd:
-      return "zstd";
-  }
-  return "lz4";
-}
 
 std::string IdList(const std::vector<uint32_t>& ids) {
   std::string out;
@@ -249,16 +235,9 @@ pid_t StartDocStress(const DocCrashTestConfig& config, const DocStressConfig& ru
                                    "--seed",         std::to_string(run.seed),
                                    "--duration",     std::to_string(run.duration_sec),
                                    "--write-buffer", std::to_string(run.write_buffer_size),
-                                   "--compression",  CompressionLabel(run.compression)};
+                                   "--compression",  CompressionName(run.compression)};
   if (!run.txn_error_probes) args.push_back("--no-txn-error-probes");
-  pid_t pid = fork();
-  if (pid != 0) return pid;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  execv(argv[0], argv.data());
-  perror("doc-crashtest: exec strata doc-stress");
-  _exit(127);
+  return SpawnChild(args);
 }
 
 unsigned long long U(uint64_t v) { return static_cast<unsigned long long>(v); }
@@ -290,29 +269,20 @@ int RunDocCrashTest(const DocCrashTestConfig& config) {
     DocStressConfig run = base;
     run.seed = base.seed * 1000 + round;
     run.duration_sec = 60;  // killed long before
-    // Vary the engine's shape between rounds: memtable size and compression.
-    const size_t buffers[] = {64 << 10, 256 << 10, 1 << 20};
-    run.write_buffer_size = buffers[rnd.Uniform(3)];
-    const kv::Compression comps[] = {kv::Compression::kLZ4, kv::Compression::kZstd,
-                                     kv::Compression::kNone};
-    run.compression = comps[rnd.Uniform(3)];
+    const EngineShape shape = RandomEngineShape(&rnd);
+    run.write_buffer_size = shape.write_buffer_size;
+    run.compression = shape.compression;
 
     pid_t pid = StartDocStress(config, run);
     if (pid < 0) {
       perror("doc-crashtest: fork");
       return 2;
     }
-    const double run_sec = config.min_run_sec +
-                           (config.max_run_sec - config.min_run_sec) * (rnd.Uniform(1000) / 1000.0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(run_sec * 1000)));
-    int wstatus = 0;
-    if (waitpid(pid, &wstatus, WNOHANG) == pid) {
-      fprintf(stderr, "doc-crashtest: round %d: doc-stress exited before the kill (status %d)\n",
-              round, WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+    double run_sec = 0;
+    if (!RunThenKill(pid, config.min_run_sec, config.max_run_sec, &rnd, round, "doc-crashtest",
+                     &run_sec)) {
       return 1;
     }
-    kill(pid, SIGKILL);
-    waitpid(pid, &wstatus, 0);
 
     DocExpectedState state;
     Status s = state.Open(run.expected_path, run.num_docs);
@@ -336,10 +306,10 @@ int RunDocCrashTest(const DocCrashTestConfig& config) {
         "doc-crashtest: kill %d/%d after %.2f s (buffer %zu KiB, %s): Check clean (%llu records, "
         "%llu index entries); %llu live + %llu deleted docs verified, %llu index queries; %llu "
         "in-flight changes survived, %llu lost; %llu changes acknowledged so far\n",
-        round, config.kills, run_sec, run.write_buffer_size >> 10,
-        CompressionLabel(run.compression), U(report.records), U(report.index_entries),
-        U(report.docs_live), U(report.docs_deleted), U(report.queries), U(report.pending_applied),
-        U(report.pending_lost), U(state.Get(DocExpectedState::kAckedChanges)));
+        round, config.kills, run_sec, run.write_buffer_size >> 10, CompressionName(run.compression),
+        U(report.records), U(report.index_entries), U(report.docs_live), U(report.docs_deleted),
+        U(report.queries), U(report.pending_applied), U(report.pending_lost),
+        U(state.Get(DocExpectedState::kAckedChanges)));
     fflush(stdout);
     if (round == config.kills) {
       const double secs =
