@@ -50,31 +50,6 @@ bool FromHex(std::string_view s, std::string* out) {
   return true;
 }
 
-// The _id element inside an index entry.
-Status IdElementOfEntry(const doc::IndexDef& idx, Slice key, Slice value, std::string* id) {
-  if (idx.info.unique) {
-    *id = value.ToString();
-    return Status::OK();
-  }
-  key.remove_prefix(5);
-  for (const auto& [path, dir] : idx.info.fields) {
-    std::string buf;
-    Slice in = key;
-    if (dir < 0) {
-      buf = key.ToString();
-      doc::InvertBytes(&buf, 0);
-      in = Slice(buf);
-    }
-    size_t before = in.size();
-    Value ignored;
-    Status s = codec::DecodeKeyElement(&in, &ignored);
-    if (!s.ok()) return s.WithContext("index '" + idx.info.name + "' entry");
-    key.remove_prefix(before - in.size());
-  }
-  *id = key.ToString();
-  return Status::OK();
-}
-
 // Whether a scalar field value satisfies a planner predicate (MongoDB semantics, with type
 // bracketing for ranges). Undecidable cases (NaN) say yes; the full filter decides later.
 bool Satisfies(const Value& v, const query::PathPredicate& p) {
@@ -257,7 +232,7 @@ Result<bool> QueryCursor::NextMatch(Value* doc) {
     if (plan_.kind == Plan::Kind::kIndexScan) {
       ++explain_.keys_examined;
       std::string id;
-      STRATA_RETURN_IF_ERROR(IdElementOfEntry(plan_.index, it_->key(), it_->value(), &id));
+      STRATA_RETURN_IF_ERROR(doc::IndexEntryIdElement(plan_.index, it_->key(), it_->value(), &id));
       if (plan_.dedupe && !seen_.insert(id).second) {
         plan_.reverse ? it_->Prev() : it_->Next();
         continue;

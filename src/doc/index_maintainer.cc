@@ -139,6 +139,30 @@ class FieldIndex : public IndexMaintainer {
 
 }  // namespace
 
+Status IndexEntryIdElement(const IndexDef& index, Slice key, Slice value, std::string* id) {
+  if (index.info.unique) {
+    *id = value.ToString();
+    return Status::OK();
+  }
+  key.remove_prefix(5);  // the index prefix
+  for (const auto& [path, dir] : index.info.fields) {
+    std::string inverted;
+    Slice in = key;
+    if (dir < 0) {
+      inverted = key.ToString();
+      InvertBytes(&inverted, 0);
+      in = Slice(inverted);
+    }
+    size_t before = in.size();
+    Value ignored;
+    Status s = codec::DecodeKeyElement(&in, &ignored);
+    if (!s.ok()) return s.WithContext("index '" + index.info.name + "' entry");
+    key.remove_prefix(before - in.size());
+  }
+  *id = key.ToString();
+  return Status::OK();
+}
+
 void InvertBytes(std::string* s, size_t from) {
   for (size_t i = from; i < s->size(); ++i) (*s)[i] = static_cast<char>(~(*s)[i]);
 }

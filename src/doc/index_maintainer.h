@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "doc/catalog.h"
+#include "strata/slice.h"
 #include "strata/status.h"
 #include "strata/value.h"
 
@@ -53,6 +54,10 @@ Result<std::unique_ptr<IndexMaintainer>> MakeIndexMaintainer(const IndexDef& def
 // inverted bytewise for descending fields, then (non-unique) the _id element. An array at a path
 // gives one entry per distinct element; two array paths in one compound index are refused.
 std::unique_ptr<IndexMaintainer> NewFieldIndex(const IndexDef& def);
+
+// The _id element of a field index's entry: the value of a unique index's entry, otherwise what
+// follows the indexed fields' elements in the key.
+Status IndexEntryIdElement(const IndexDef& index, Slice key, Slice value, std::string* id);
 
 // Inverts bytes in place (descending index fields).
 void InvertBytes(std::string* s, size_t from);

@@ -30,31 +30,6 @@ std::string IdText(Slice id_element) {
   return "0x" + Hex(id_element);
 }
 
-// The _id element of an index entry: the value of unique entries, else what follows the
-// indexed fields' elements in the key.
-Status EntryIdElement(const IndexDef& idx, Slice key, Slice value, std::string* id) {
-  if (idx.info.unique) {
-    *id = value.ToString();
-    return Status::OK();
-  }
-  key.remove_prefix(5);
-  for (const auto& [path, dir] : idx.info.fields) {
-    std::string buf;
-    Slice in = key;
-    if (dir < 0) {
-      buf = key.ToString();
-      InvertBytes(&buf, 0);
-      in = Slice(buf);
-    }
-    size_t before = in.size();
-    Value ignored;
-    STRATA_RETURN_IF_ERROR(codec::DecodeKeyElement(&in, &ignored));
-    key.remove_prefix(before - in.size());
-  }
-  *id = key.ToString();
-  return Status::OK();
-}
-
 }  // namespace
 
 Result<CheckReport> Store::Check(bool repair) {
@@ -125,7 +100,7 @@ Result<CheckReport> Store::Check(bool repair) {
         ++report.index_entries;
         std::string id_element;
         bool live = false;
-        if (EntryIdElement(idx, ii->key(), ii->value(), &id_element).ok()) {
+        if (IndexEntryIdElement(idx, ii->key(), ii->value(), &id_element).ok()) {
           std::string bytes;
           Status g = engine_->Get(kv::ReadOptions(), prefix + id_element, &bytes);
           Value doc;
