@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "doc_stress.h"
+#include "kill_round.h"
 
 namespace strata::tools {
 namespace {
@@ -20,18 +21,6 @@ void AddDocStressOptions(CLI::App* cmd, DocStressConfig* c, std::string* compres
       ->capture_default_str();
   cmd->add_flag("--txn-error-probes,!--no-txn-error-probes", c->txn_error_probes,
                 "Also commit transactions in which one call failed on a unique key");
-}
-
-kv::Compression ParseCompression(const std::string& name) {
-  if (name == "zstd") return kv::Compression::kZstd;
-  if (name == "none") return kv::Compression::kNone;
-  return kv::Compression::kLZ4;
-}
-
-std::string SelfExe() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  return n > 0 ? std::string(buf, n) : std::string("strata");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "commands.h"
+#include "kill_round.h"
 #include "stress.h"
 
 namespace strata::tools {
@@ -19,18 +20,6 @@ void AddStressOptions(CLI::App* cmd, StressConfig* c, std::string* compression) 
   cmd->add_option("--compression", *compression, "lz4, zstd or none")
       ->check(CLI::IsMember({"lz4", "zstd", "none"}))
       ->capture_default_str();
-}
-
-kv::Compression ParseCompression(const std::string& name) {
-  if (name == "zstd") return kv::Compression::kZstd;
-  if (name == "none") return kv::Compression::kNone;
-  return kv::Compression::kLZ4;
-}
-
-std::string SelfExe() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  return n > 0 ? std::string(buf, n) : std::string("strata");
 }
 
 }  // namespace

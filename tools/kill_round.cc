@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <thread>
 
@@ -20,6 +21,18 @@ const char* CompressionName(kv::Compression c) {
       return "zstd";
   }
   return "lz4";
+}
+
+kv::Compression ParseCompression(const std::string& name) {
+  if (name == "zstd") return kv::Compression::kZstd;
+  if (name == "none") return kv::Compression::kNone;
+  return kv::Compression::kLZ4;
+}
+
+std::string SelfExe() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("strata");
 }
 
 EngineShape RandomEngineShape(Random* rnd) {

@@ -13,6 +13,10 @@
 namespace strata::tools {
 
 const char* CompressionName(kv::Compression c);
+// The inverse: "zstd", "none", otherwise LZ4.
+kv::Compression ParseCompression(const std::string& name);
+// The path of this binary (to start the writer child), or "strata".
+std::string SelfExe();
 
 // A random memtable size and compression, so that rounds crash in differently shaped engines.
 struct EngineShape {
