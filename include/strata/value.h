@@ -136,4 +136,8 @@ int CompareValues(const Value& a, const Value& b);
 // The rank of a type in that order (numbers share one rank).
 int TypeOrder(ValueType type);
 
+// Roughly the heap bytes a Value holds (itself, strings, elements, field names), for the memory
+// limits of sorts and groups.
+size_t ApproximateBytes(const Value& v);
+
 }  // namespace strata

@@ -47,7 +47,7 @@ class MinMaxAcc final : public Accumulator {
     if (!has_ || CompareValues(v, best_) * sign_ > 0) {
       best_ = v;
       has_ = true;
-      size_ = ApproxSize(best_);
+      size_ = ApproximateBytes(best_);
     }
   }
   Value Finish() const override { return has_ ? best_ : Value(); }
@@ -68,7 +68,7 @@ class FirstLastAcc final : public Accumulator {
     if (first_ && seen_) return;
     seen_ = true;
     value_ = IsMissing(v) ? Value() : v;
-    size_ = ApproxSize(value_);
+    size_ = ApproximateBytes(value_);
   }
   Value Finish() const override { return value_; }
   size_t memory() const override { return size_; }
@@ -84,7 +84,7 @@ class PushAcc final : public Accumulator {
  public:
   void Process(const Value& v) override {
     if (IsMissing(v)) return;
-    size_ += ApproxSize(v);
+    size_ += ApproximateBytes(v);
     items_.push_back(v);
   }
   Value Finish() const override { return Value(items_); }
@@ -100,7 +100,7 @@ class AddToSetAcc final : public Accumulator {
  public:
   void Process(const Value& v) override {
     if (IsMissing(v) || seen_.count(v) != 0) return;
-    size_ += 2 * ApproxSize(v);  // the set and the ordered copy
+    size_ += 2 * ApproximateBytes(v);  // the set and the ordered copy
     seen_.insert(v);
     items_.push_back(v);
   }

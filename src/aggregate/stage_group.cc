@@ -82,7 +82,7 @@ Status GroupSource::Consume() {
     if (inserted) {
       Group g{std::move(key).value(), {}};
       for (const AccumulatorSpec& spec : stage_->accs()) g.accs.push_back(MakeAccumulator(spec.op));
-      used += 2 * ApproxSize(g.key) + sizeof(Group) +
+      used += 2 * ApproximateBytes(g.key) + sizeof(Group) +
               g.accs.size() * (sizeof(Accumulator) + 2 * sizeof(void*));
       groups_.push_back(std::move(g));
     }

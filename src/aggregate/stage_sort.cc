@@ -104,8 +104,8 @@ class SortSource final : public DocumentSource {
   }
 
   static size_t ItemSize(const SortItem& item) {
-    size_t size = sizeof(SortItem) + ApproxSize(item.doc);
-    for (const Value& k : item.keys) size += ApproxSize(k);
+    size_t size = sizeof(SortItem) + ApproximateBytes(item.doc);
+    for (const Value& k : item.keys) size += ApproximateBytes(k);
     return size;
   }
 

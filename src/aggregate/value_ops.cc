@@ -20,22 +20,6 @@ std::string_view TypeNameOf(const Value& v) {
   return ValueTypeName(v.type());
 }
 
-size_t ApproxSize(const Value& v) {
-  size_t size = sizeof(Value);
-  if (v.is_string()) {
-    size += v.as_string().capacity();
-  } else if (v.is_binary()) {
-    size += v.as_binary().size();
-  } else if (v.is_array()) {
-    for (const Value& item : v.as_array()) size += ApproxSize(item);
-  } else if (v.is_object()) {
-    for (const auto& [name, item] : v.as_object()) {
-      size += sizeof(std::string) + name.size() + ApproxSize(item);
-    }
-  }
-  return size;
-}
-
 namespace {
 
 size_t Mix(size_t seed, size_t h) {

@@ -26,9 +26,6 @@ bool IsTruthy(const Value& v);
 // The type name as $type reports it ("missing" for a missing value).
 std::string_view TypeNameOf(const Value& v);
 
-// A rough count of the bytes a Value holds, for memory limits.
-size_t ApproxSize(const Value& v);
-
 // A hash for which CompareValues(a, b) == 0 implies equal hashes (1 and 1.0 hash alike).
 size_t HashValue(const Value& v);
 struct ValueHash {

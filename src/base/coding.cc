@@ -2,6 +2,18 @@
 
 namespace strata {
 
+std::string HexString(const Slice& bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
 void PutFixed32(std::string* dst, uint32_t v) {
   char buf[4];
   EncodeFixed32(buf, v);

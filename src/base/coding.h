@@ -28,6 +28,8 @@ void PutFixed64(std::string* dst, uint64_t v);
 void PutVarint32(std::string* dst, uint32_t v);
 void PutVarint64(std::string* dst, uint64_t v);
 void PutLengthPrefixedSlice(std::string* dst, const Slice& value);
+// Lower-case hexadecimal of the bytes ("0aff").
+std::string HexString(const Slice& bytes);
 
 // Writes a varint to dst and returns the byte past it. dst needs up to 5 (10) bytes.
 char* EncodeVarint32(char* dst, uint32_t v);

@@ -237,4 +237,20 @@ int CompareValues(const Value& a, const Value& b) {
   return 0;
 }
 
+size_t ApproximateBytes(const Value& v) {
+  size_t size = sizeof(Value);
+  if (v.is_string()) {
+    size += v.as_string().capacity();
+  } else if (v.is_binary()) {
+    size += v.as_binary().size();
+  } else if (v.is_array()) {
+    for (const Value& item : v.as_array()) size += ApproximateBytes(item);
+  } else if (v.is_object()) {
+    for (const auto& [name, item] : v.as_object()) {
+      size += sizeof(std::string) + name.size() + ApproximateBytes(item);
+    }
+  }
+  return size;
+}
+
 }  // namespace strata

@@ -19,13 +19,26 @@ using DefPtr = std::shared_ptr<const doc::CollectionDef>;
 // Runs fn in an autocommit transaction with the collection's definition as of the commit lock.
 Status Autocommit(doc::Store* store, const std::string& name,
                   const std::function<Status(doc::Transaction*, const DefPtr&)>& fn) {
-  auto ensured = db::EnsureCollection(store, name);
+  auto ensured = store->OpenCollection(name);
   if (!ensured.ok()) return ensured.status();
   return store->RunAutocommit([&](doc::Transaction* txn) -> Status {
     DefPtr def = store->catalog().Find(name);
     if (def == nullptr) return Status::NotFound("collection '" + name + "' was dropped");
     return fn(txn, def);
   });
+}
+
+// Autocommit for calls that return a value: fn(txn, def) gives a Result<T>; its error, or the
+// commit's, is the call's.
+template <typename T, typename Fn>
+Result<T> AutocommitResult(doc::Store* store, const std::string& name, Fn&& fn) {
+  Result<T> r = Status::OK();
+  Status s = Autocommit(store, name, [&](doc::Transaction* txn, const DefPtr& def) {
+    r = fn(txn, def);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return r;
 }
 
 class CursorSource final : public aggregate::DocumentSource {
@@ -137,13 +150,10 @@ class FieldCollector {
 }  // namespace
 
 Result<Value> Collection::InsertOne(Value doc) {
-  Result<Value> id = Status::OK();
-  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
-    id = db_->store_->Insert(txn, *def, std::move(doc));
-    return id.status();
-  });
-  if (!s.ok()) return s;
-  return id;
+  return AutocommitResult<Value>(db_->store_.get(), name_,
+                                 [&](doc::Transaction* txn, const DefPtr& def) {
+                                   return db_->store_->Insert(txn, *def, std::move(doc));
+                                 });
 }
 
 Result<std::vector<Value>> Collection::InsertMany(std::vector<Value> docs) {
@@ -255,53 +265,38 @@ Result<std::vector<Value>> Collection::Distinct(std::string_view path, const Val
 }
 
 Result<UpdateResult> Collection::UpdateOne(const Value& filter, const Value& update, bool upsert) {
-  Result<UpdateResult> r = Status::OK();
-  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
-    r = db::UpdateIn(db_->store_.get(), txn, def, filter, update, false, upsert, false);
-    return r.status();
-  });
-  if (!s.ok()) return s;
-  return r;
+  return AutocommitResult<UpdateResult>(
+      db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+        return db::UpdateIn(db_->store_.get(), txn, def, filter, update, false, upsert, false);
+      });
 }
 
 Result<UpdateResult> Collection::UpdateMany(const Value& filter, const Value& update, bool upsert) {
-  Result<UpdateResult> r = Status::OK();
-  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
-    r = db::UpdateIn(db_->store_.get(), txn, def, filter, update, true, upsert, false);
-    return r.status();
-  });
-  if (!s.ok()) return s;
-  return r;
+  return AutocommitResult<UpdateResult>(
+      db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+        return db::UpdateIn(db_->store_.get(), txn, def, filter, update, true, upsert, false);
+      });
 }
 
 Result<UpdateResult> Collection::ReplaceOne(const Value& filter, Value replacement, bool upsert) {
-  Result<UpdateResult> r = Status::OK();
-  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
-    r = db::UpdateIn(db_->store_.get(), txn, def, filter, replacement, false, upsert, true);
-    return r.status();
-  });
-  if (!s.ok()) return s;
-  return r;
+  return AutocommitResult<UpdateResult>(
+      db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+        return db::UpdateIn(db_->store_.get(), txn, def, filter, replacement, false, upsert, true);
+      });
 }
 
 Result<uint64_t> Collection::DeleteOne(const Value& filter) {
-  Result<uint64_t> r = Status::OK();
-  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
-    r = db::DeleteIn(db_->store_.get(), txn, def, filter, false);
-    return r.status();
-  });
-  if (!s.ok()) return s;
-  return r;
+  return AutocommitResult<uint64_t>(
+      db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+        return db::DeleteIn(db_->store_.get(), txn, def, filter, false);
+      });
 }
 
 Result<uint64_t> Collection::DeleteMany(const Value& filter) {
-  Result<uint64_t> r = Status::OK();
-  Status s = Autocommit(db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
-    r = db::DeleteIn(db_->store_.get(), txn, def, filter, true);
-    return r.status();
-  });
-  if (!s.ok()) return s;
-  return r;
+  return AutocommitResult<uint64_t>(
+      db_->store_.get(), name_, [&](doc::Transaction* txn, const DefPtr& def) {
+        return db::DeleteIn(db_->store_.get(), txn, def, filter, true);
+      });
 }
 
 Result<std::vector<Value>> Collection::Aggregate(const Value& pipeline_spec) {

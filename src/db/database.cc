@@ -125,21 +125,21 @@ Result<T> Undoable(doc::Transaction* txn, Fn&& fn) {
 }  // namespace
 
 Result<Value> Transaction::Insert(std::string_view collection, Value doc) {
-  auto def = db::EnsureCollection(db_->store_.get(), collection);
+  auto def = db_->store_->OpenCollection(collection);
   if (!def.ok()) return def.status();
   return Undoable<Value>(txn_.get(),
                          [&] { return db_->store_->Insert(txn_.get(), **def, std::move(doc)); });
 }
 
 Result<Value> Transaction::Get(std::string_view collection, const Value& id) {
-  auto def = db::EnsureCollection(db_->store_.get(), collection);
+  auto def = db_->store_->OpenCollection(collection);
   if (!def.ok()) return def.status();
   return db_->store_->Get(txn_.get(), **def, id);
 }
 
 Result<std::vector<Value>> Transaction::Find(std::string_view collection, const Value& filter,
                                              const FindOptions& options) {
-  auto def = db::EnsureCollection(db_->store_.get(), collection);
+  auto def = db_->store_->OpenCollection(collection);
   if (!def.ok()) return def.status();
   return db::FindIn(db_->store_.get(), txn_.get(), *def, filter, options,
                     db_->options_.aggregation_memory_limit);
@@ -147,7 +147,7 @@ Result<std::vector<Value>> Transaction::Find(std::string_view collection, const 
 
 Result<UpdateResult> Transaction::Update(std::string_view collection, const Value& filter,
                                          const Value& update, bool many, bool upsert) {
-  auto def = db::EnsureCollection(db_->store_.get(), collection);
+  auto def = db_->store_->OpenCollection(collection);
   if (!def.ok()) return def.status();
   return Undoable<UpdateResult>(txn_.get(), [&] {
     return db::UpdateIn(db_->store_.get(), txn_.get(), *def, filter, update, many, upsert, false);
@@ -155,7 +155,7 @@ Result<UpdateResult> Transaction::Update(std::string_view collection, const Valu
 }
 
 Result<uint64_t> Transaction::Delete(std::string_view collection, const Value& filter, bool many) {
-  auto def = db::EnsureCollection(db_->store_.get(), collection);
+  auto def = db_->store_->OpenCollection(collection);
   if (!def.ok()) return def.status();
   return Undoable<uint64_t>(
       txn_.get(), [&] { return db::DeleteIn(db_->store_.get(), txn_.get(), *def, filter, many); });

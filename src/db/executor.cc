@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <queue>
 
+#include "base/coding.h"
 #include "codec/document.h"
 #include "codec/key_codec.h"
 #include "doc/index_maintainer.h"
@@ -11,29 +12,6 @@
 namespace strata::db {
 
 namespace {
-
-size_t ApproximateSize(const Value& v) {
-  size_t n = sizeof(Value);
-  if (v.is_string()) n += v.as_string().size();
-  if (v.is_binary()) n += v.as_binary().size();
-  if (v.is_array()) {
-    for (const Value& e : v.as_array()) n += ApproximateSize(e);
-  }
-  if (v.is_object()) {
-    for (const auto& [k, e] : v.as_object()) n += k.size() + 32 + ApproximateSize(e);
-  }
-  return n;
-}
-
-std::string ToHex(const std::string& s) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
 
 bool FromHex(std::string_view s, std::string* out) {
   if (s.size() % 2 != 0) return false;
@@ -285,11 +263,11 @@ Status QueryCursor::SortInMemory() {
     auto more = NextMatch(&doc);
     if (!more.ok()) return more.status();
     if (!*more) break;
-    size_t size = ApproximateSize(doc);
+    size_t size = ApproximateBytes(doc);
     heap.push(Item{std::move(doc), seq++});
     bytes += size;
     if (heap.size() > keep) {
-      bytes -= ApproximateSize(heap.top().doc);
+      bytes -= ApproximateBytes(heap.top().doc);
       heap.pop();
     }
     if (bytes > spec_.memory_limit) {
@@ -335,7 +313,7 @@ Result<bool> QueryCursor::Next(Value* out) {
 std::string QueryCursor::ResumeToken() const {
   // A multikey scan may meet a document again after the position, so it cannot resume exactly.
   if (!plan_.sort_satisfied || plan_.dedupe || position_.empty()) return "";
-  return "r1." + ToHex(position_);
+  return "r1." + HexString(position_);
 }
 
 }  // namespace strata::db

@@ -5,29 +5,6 @@
 
 namespace strata::db {
 
-namespace {
-
-// Matching documents, read before any is changed so that a change cannot make the scan see a
-// document twice.
-Result<std::vector<Value>> Matches(doc::Store* store, doc::Transaction* txn,
-                                   const std::shared_ptr<const doc::CollectionDef>& def,
-                                   const Value& filter, bool many) {
-  FindOptions options;
-  options.limit = many ? 0 : 1;
-  auto spec = MakeQuerySpec(filter, options);
-  if (!spec.ok()) return spec.status();
-  spec->track_reads = !txn->autocommit();
-  QueryCursor cursor(store, def, txn, nullptr, std::move(*spec));
-  return cursor.ToVector();
-}
-
-}  // namespace
-
-Result<std::shared_ptr<const doc::CollectionDef>> EnsureCollection(doc::Store* store,
-                                                                   std::string_view name) {
-  return store->OpenCollection(name);
-}
-
 std::shared_ptr<const doc::CollectionDef> ReadableCollection(doc::Store* store,
                                                              std::string_view name) {
   if (auto def = store->catalog().Find(name)) return def;
@@ -49,6 +26,20 @@ Result<std::vector<Value>> FindIn(doc::Store* store, doc::Transaction* txn,
   return cursor.ToVector();
 }
 
+namespace {
+
+// Matching documents, read before any is changed so that a change cannot make the scan see a
+// document twice.
+Result<std::vector<Value>> Matches(doc::Store* store, doc::Transaction* txn,
+                                   const std::shared_ptr<const doc::CollectionDef>& def,
+                                   const Value& filter, bool many) {
+  FindOptions options;
+  options.limit = many ? 0 : 1;
+  return FindIn(store, txn, def, filter, options, QuerySpec().memory_limit);
+}
+
+}  // namespace
+
 Result<UpdateResult> UpdateIn(doc::Store* store, doc::Transaction* txn,
                               const std::shared_ptr<const doc::CollectionDef>& def,
                               const Value& filter, const Value& update_spec, bool many, bool upsert,
@@ -58,9 +49,9 @@ Result<UpdateResult> UpdateIn(doc::Store* store, doc::Transaction* txn,
   if (replacement_only && !update->is_replacement()) {
     return Status::InvalidArgument("a replacement document cannot contain update operators");
   }
-  if (!replacement_only && update->is_replacement() &&
-      !(update_spec.is_object() && update_spec.as_object().empty())) {
-    if (many) return Status::InvalidArgument("updateMany needs update operators ($set, $inc...)");
+  const bool empty_spec = update_spec.is_object() && update_spec.as_object().empty();
+  if (many && update->is_replacement() && !empty_spec) {
+    return Status::InvalidArgument("updateMany needs update operators ($set, $inc...)");
   }
   auto docs = Matches(store, txn, def, filter, many);
   if (!docs.ok()) return docs.status();

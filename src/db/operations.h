@@ -11,11 +11,6 @@
 
 namespace strata::db {
 
-// The collection's current definition (creating the collection when missing), for use outside
-// the commit mutex.
-Result<std::shared_ptr<const doc::CollectionDef>> EnsureCollection(doc::Store* store,
-                                                                   std::string_view name);
-
 // For reads: the collection's definition, or an empty stand-in (prefix 0, which no collection
 // uses) when it does not exist, so that reading never creates a collection.
 std::shared_ptr<const doc::CollectionDef> ReadableCollection(doc::Store* store,

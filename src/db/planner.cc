@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "codec/json.h"
 #include "codec/key_codec.h"
 #include "doc/index_maintainer.h"
 #include "doc/keyspace.h"
@@ -157,14 +158,6 @@ void SortAndMerge(std::vector<KeyRange>* ranges) {
   *ranges = std::move(merged);
 }
 
-std::string Hexish(const Value& v) {
-  if (v.is_string()) return "\"" + v.as_string() + "\"";
-  if (v.is_int()) return std::to_string(v.as_int());
-  if (v.is_double()) return std::to_string(v.as_double());
-  if (v.is_bool()) return v.as_bool() ? "true" : "false";
-  return std::string(ValueTypeName(v.type()));
-}
-
 struct Candidate {
   int score = 0;
   Plan plan;
@@ -172,8 +165,7 @@ struct Candidate {
 
 constexpr size_t kMaxRanges = 1000;
 
-Candidate PlanIndex(const doc::CollectionDef& def, const doc::IndexDef& idx,
-                    const std::map<std::string, PathConditions>& conds,
+Candidate PlanIndex(const doc::IndexDef& idx, const std::map<std::string, PathConditions>& conds,
                     const query::SortSpec& sort) {
   Candidate c;
   const auto& fields = idx.info.fields;
@@ -203,7 +195,7 @@ Candidate PlanIndex(const doc::CollectionDef& def, const doc::IndexDef& idx,
       combos = std::move(next);
       ++eq_fields;
       bounds += (bounds.empty() ? "" : ", ") + path + " in [" + std::to_string(pc.eq.size()) +
-                " value(s)" + (pc.eq.size() == 1 ? ": " + Hexish(pc.eq[0]) : "") + "]";
+                " value(s)" + (pc.eq.size() == 1 ? ": " + codec::ToJson(pc.eq[0]) : "") + "]";
       continue;
     }
     if (!pc.ranges.empty() && dir > 0) {
@@ -247,7 +239,6 @@ Candidate PlanIndex(const doc::CollectionDef& def, const doc::IndexDef& idx,
       c.score += 1;
     }
   }
-  (void)def;
   return c;
 }
 
@@ -291,7 +282,7 @@ Plan ChoosePlan(const doc::CollectionDef& def, const query::Filter& filter,
   Candidate best;
   for (const doc::IndexDef& idx : def.indexes) {
     if (idx.info.state != "ready" || idx.info.kind != "field") continue;
-    Candidate c = PlanIndex(def, idx, conds, sort);
+    Candidate c = PlanIndex(idx, conds, sort);
     if (c.score > best.score) best = std::move(c);
   }
   if (best.score > 0) return best.plan;

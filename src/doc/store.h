@@ -100,6 +100,7 @@ class Store {
   void NoteUserId(const CollectionDef& def, const Value& id, Transaction* txn);
   Status DeleteRange(const std::string& prefix);  // REQUIRES: commit_mu_
   Status BuildIndex(const std::string& collection, const IndexDef& index);
+  Status BuildIndexChunks(const std::string& collection, const IndexDef& index);
   // Index builds a crash interrupted: indexed again from the records (writers kept what was
   // built consistent), then made ready; one that now finds a unique violation is dropped.
   Status ResumeIndexBuilds();

@@ -156,10 +156,6 @@ Status Store::CreateIndex(std::string_view collection,
     ++catalog_version_;
   }
   Status s = BuildIndex(std::string(collection), index);
-  {
-    std::lock_guard<std::mutex> lock(progress_mu_);
-    progress_.erase(index.prefix);
-  }
   if (!s.ok()) {
     Status dropped = DropIndex(collection, index.info.name);
     (void)dropped;  // the build's error is the one to report
@@ -174,10 +170,6 @@ Status Store::ResumeIndexBuilds() {
     for (const IndexDef& idx : def->indexes) {
       if (idx.info.state != "building") continue;
       Status s = BuildIndex(def->info.name, idx);
-      {
-        std::lock_guard<std::mutex> lock(progress_mu_);
-        progress_.erase(idx.prefix);
-      }
       if (s.IsAlreadyExists()) {
         STRATA_RETURN_IF_ERROR(DropIndex(def->info.name, idx.info.name));
         continue;
@@ -211,6 +203,13 @@ Status Store::PublishIndexState(const std::string& collection, const std::string
 // latest records, so it cannot interleave with a writer; between chunks writers go on (and
 // maintain the new index themselves, since it is in the catalog).
 Status Store::BuildIndex(const std::string& collection, const IndexDef& index) {
+  Status s = BuildIndexChunks(collection, index);
+  std::lock_guard<std::mutex> lock(progress_mu_);
+  progress_.erase(index.prefix);  // finished either way: ListIndexes shows the state from now on
+  return s;
+}
+
+Status Store::BuildIndexChunks(const std::string& collection, const IndexDef& index) {
   auto def = catalog_.Find(collection);
   if (def == nullptr) return Status::NotFound("collection '" + collection + "'");
   std::string prefix = RecordPrefix(def->info.prefix);

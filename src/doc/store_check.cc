@@ -11,14 +11,10 @@ namespace strata::doc {
 
 namespace {
 
+// Hex of at most the first 32 bytes, for messages.
 std::string Hex(Slice s) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < s.size() && i < 32; ++i) {
-    out += kDigits[static_cast<unsigned char>(s[i]) >> 4];
-    out += kDigits[static_cast<unsigned char>(s[i]) & 15];
-  }
-  return s.size() > 32 ? out + "..." : out;
+  if (s.size() <= 32) return HexString(s);
+  return HexString(Slice(s.data(), 32)) + "...";
 }
 
 std::string IdText(Slice id_element) {
@@ -109,8 +105,8 @@ Result<CheckReport> Store::Check(bool repair) {
             bool multikey = false;
             if (def->maintainers[i]->Entries(doc, id_element, &entries, &multikey).ok()) {
               IndexEntry want{ii->key().ToString(), ii->value().ToString()};
-              live = std::binary_search(entries.begin(), entries.end(), want) &&
-                     std::find(entries.begin(), entries.end(), want) != entries.end();
+              auto at = std::lower_bound(entries.begin(), entries.end(), want);
+              live = at != entries.end() && *at == want;
             }
           }
         }
