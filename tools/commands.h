@@ -15,5 +15,6 @@ void AddDocStressCommands(CLI::App& app, int* exit_code);  // doc-stress, doc-cr
 void AddSstDumpCommand(CLI::App& app, int* exit_code);
 void AddWalDumpCommand(CLI::App& app, int* exit_code);
 void AddCheckCommand(CLI::App& app, int* exit_code);
+void AddServeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace strata::tools

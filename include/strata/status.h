@@ -29,6 +29,7 @@ class Status {
     kTimedOut,
     kPermissionDenied,
     kResourceExhausted,  // a configured limit (memory, size) was reached
+    kUnauthenticated,    // no credentials, or credentials that are not valid
   };
 
   Status() = default;
@@ -53,6 +54,9 @@ class Status {
   }
   static Status ResourceExhausted(std::string msg) {
     return {Code::kResourceExhausted, std::move(msg)};
+  }
+  static Status Unauthenticated(std::string msg) {
+    return {Code::kUnauthenticated, std::move(msg)};
   }
 
   bool ok() const { return code_ == Code::kOk; }

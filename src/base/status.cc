@@ -32,6 +32,8 @@ std::string_view Status::CodeName(Code code) {
       return "PermissionDenied";
     case Code::kResourceExhausted:
       return "ResourceExhausted";
+    case Code::kUnauthenticated:
+      return "Unauthenticated";
   }
   return "Unknown";
 }
