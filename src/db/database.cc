@@ -1,6 +1,7 @@
 // Database and Transaction (the public API of include/strata/db.h).
 #include <filesystem>
 
+#include "db/change_feed.h"
 #include "db/executor.h"
 #include "db/operations.h"
 #include "doc/store.h"
@@ -67,6 +68,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir,
 Database::~Database() { (void)Close(); }
 
 Status Database::Close() {
+  db::ForgetChangeFeed(this, store_.get());
   store_.reset();
   if (engine_) {
     Status s = engine_->Close();

@@ -126,7 +126,51 @@ Status Store::WriteCommit(Transaction* txn) {
   if (!active_.empty()) {
     for (const auto& [key, value] : txn->writes_) last_write_[key] = commit_seq_;
   }
+  if (commit_hook_ && !txn->record_ops_.empty()) PublishChanges(*txn);
   return Status::OK();
+}
+
+void Store::SetCommitHook(CommitHook hook) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  commit_hook_ = std::move(hook);
+}
+
+void Store::PublishChanges(const Transaction& txn) {
+  std::vector<Change> changes;
+  changes.reserve(txn.record_ops_.size());
+  // Keys come in order, so one collection's records are together: one catalog lookup each.
+  std::vector<std::shared_ptr<const CollectionDef>> defs;
+  const CollectionDef* def = nullptr;
+  for (const auto& [key, op] : txn.record_ops_) {
+    if (key.size() < 5) continue;
+    uint32_t prefix = (uint32_t{static_cast<uint8_t>(key[1])} << 24) |
+                      (uint32_t{static_cast<uint8_t>(key[2])} << 16) |
+                      (uint32_t{static_cast<uint8_t>(key[3])} << 8) |
+                      uint32_t{static_cast<uint8_t>(key[4])};
+    if (def == nullptr || def->info.prefix != prefix) {
+      if (defs.empty()) defs = catalog_.List();
+      def = nullptr;
+      for (const auto& d : defs) {
+        if (d->info.prefix == prefix) def = d.get();
+      }
+      if (def == nullptr) continue;  // dropped: no one can read it any more
+    }
+    Change c;
+    c.seq = commit_seq_;
+    c.op = op == Transaction::RecordOp::kInsert   ? Change::Op::kInsert
+           : op == Transaction::RecordOp::kUpdate ? Change::Op::kUpdate
+                                                  : Change::Op::kDelete;
+    c.collection = def->info.name;
+    Slice id_bytes = RecordIdBytes(key);
+    if (!codec::DecodeKeyElement(&id_bytes, &c.id).ok()) c.id = Value();
+    c.key = key;
+    if (c.op != Change::Op::kDelete) {
+      auto w = txn.writes_.find(key);
+      if (w != txn.writes_.end() && w->second) c.value = *w->second;
+    }
+    changes.push_back(std::move(c));
+  }
+  if (!changes.empty()) commit_hook_(changes);
 }
 
 Status Store::Prepare(Transaction* txn) {
@@ -349,7 +393,9 @@ Status Store::Remove(Transaction* txn, const CollectionDef& def, const Value& ol
     if (!s.ok()) continue;  // it could not have been indexed either
     for (const IndexEntry& e : entries) txn->Delete(e.key);
   }
-  txn->Delete(RecordKey(def.info.prefix, *id));
+  std::string record_key = RecordKey(def.info.prefix, *id);
+  txn->NoteRecord(record_key, Transaction::RecordOp::kDelete);
+  txn->Delete(record_key);
   return Status::OK();
 }
 
@@ -445,6 +491,8 @@ Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value&
     }
   }
   for (size_t i : became_multikey) txn->MarkMultikey(def.info.name, def.indexes[i].info.name);
+  txn->NoteRecord(record_key, old_doc == nullptr ? Transaction::RecordOp::kInsert
+                                                 : Transaction::RecordOp::kUpdate);
   txn->Put(record_key, std::move(bytes));
   return Status::OK();
 }

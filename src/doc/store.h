@@ -23,10 +23,15 @@
 #include "doc/catalog.h"
 #include "doc/index_maintainer.h"
 #include "doc/transaction.h"
+#include "strata/db.h"
 #include "strata/doc_types.h"
 #include "strata/kv.h"
 
 namespace strata::doc {
+
+// Receives the record changes of each commit that changed records, in commit order, while the
+// commit mutex is held: it must be quick and must not call into the Store.
+using CommitHook = std::function<void(const std::vector<Change>&)>;
 
 struct StoreOptions {
   size_t max_document_size = 16 << 20;
@@ -83,6 +88,10 @@ class Store {
   void ReleaseIds(Transaction* txn,
                   const std::map<uint32_t, std::pair<int64_t, int64_t>>& keep = {});
 
+  // Installs the commit hook (an empty one removes it). Commits pay for building the changes
+  // only while one is installed.
+  void SetCommitHook(CommitHook hook);
+
   // Progress of index builds (prefix -> done, total).
   std::pair<uint64_t, uint64_t> BuildProgress(uint32_t index_prefix) const;
 
@@ -92,6 +101,7 @@ class Store {
 
   Status Validate(const Transaction& txn) const;  // REQUIRES: commit_mu_
   Status WriteCommit(Transaction* txn);           // REQUIRES: commit_mu_
+  void PublishChanges(const Transaction& txn);    // REQUIRES: commit_mu_, commit_hook_
   void Finish(Transaction* txn, Transaction::State state);
   Status CheckDocument(const CollectionDef& def, const Value& doc) const;
   Status PutRecord(Transaction* txn, const CollectionDef& def, const Value& id,
@@ -123,6 +133,7 @@ class Store {
   // Keys held by prepared transactions: key -> transaction id.
   std::unordered_map<std::string, uint64_t> held_;
   std::atomic<uint64_t> next_txn_id_{1};
+  CommitHook commit_hook_;  // guarded by commit_mu_
 
   // Auto-increment counters by collection prefix, and generated-id state.
   std::mutex id_mu_;

@@ -14,6 +14,28 @@ void Transaction::RollbackTo(Savepoint sp) {
   multikey_ = std::move(sp.multikey);
   counters_ = std::move(sp.counters);
   allocated_ = std::move(sp.allocated);
+  record_ops_ = std::move(sp.record_ops);
+}
+
+void Transaction::NoteRecord(const std::string& key, RecordOp op) {
+  auto [it, fresh] = record_ops_.try_emplace(key, op);
+  if (fresh) return;
+  RecordOp& prev = it->second;
+  switch (op) {
+    case RecordOp::kInsert:  // only possible after a delete: the record is there again
+      prev = prev == RecordOp::kDelete ? RecordOp::kUpdate : prev;
+      break;
+    case RecordOp::kUpdate:  // an insert stays an insert
+      if (prev == RecordOp::kDelete) prev = RecordOp::kUpdate;
+      break;
+    case RecordOp::kDelete:
+      if (prev == RecordOp::kInsert) {
+        record_ops_.erase(it);
+      } else {
+        prev = RecordOp::kDelete;
+      }
+      break;
+  }
 }
 
 Status Transaction::Get(const std::string& key, std::string* value) {

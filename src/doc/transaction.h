@@ -22,6 +22,8 @@ class Store;
 class Transaction {
  public:
   enum class State { kActive, kPrepared, kCommitted, kCancelled };
+  // What the transaction did to a record, net of its earlier writes to the same record.
+  enum class RecordOp : uint8_t { kInsert, kUpdate, kDelete };
 
   ~Transaction();
 
@@ -40,6 +42,11 @@ class Transaction {
   uint64_t id() const { return id_; }
   size_t write_count() const { return writes_.size(); }
 
+  // Notes a write of record `key` for the change feed, folding it into the earlier ones:
+  // insert+update = insert, insert+delete = nothing, update+delete = delete, delete+insert =
+  // update.
+  void NoteRecord(const std::string& key, RecordOp op);
+
   // The staged state, to undo a failed operation inside an explicit transaction so that a failed
   // call changes nothing (the read set keeps what it read: that only makes conflicts likelier).
   struct Savepoint {
@@ -47,8 +54,9 @@ class Transaction {
     std::set<std::string> multikey;
     std::set<uint32_t> counters;
     std::map<uint32_t, std::pair<int64_t, int64_t>> allocated;
+    std::map<std::string, RecordOp> record_ops;
   };
-  Savepoint Save() const { return {writes_, multikey_, counters_, allocated_}; }
+  Savepoint Save() const { return {writes_, multikey_, counters_, allocated_, record_ops_}; }
   // Also gives back the auto-increment ids taken since the savepoint, when no one took later ones.
   void RollbackTo(Savepoint sp);
 
@@ -75,6 +83,8 @@ class Transaction {
   std::set<uint32_t> counters_;  // auto-increment collections to persist at commit
   // Auto-increment ids taken, per collection prefix: first and last.
   std::map<uint32_t, std::pair<int64_t, int64_t>> allocated_;
+  // Record keys written, with the net operation, in key order (the change feed's order).
+  std::map<std::string, RecordOp> record_ops_;
 };
 
 // Merges a sorted overlay of staged writes (nullopt = deleted) over a base iterator that
