@@ -156,7 +156,7 @@ TEST_P(ChangeFeedTest, GeneratedIdsAndUpsertsAreInserts) {
 TEST_P(ChangeFeedTest, TransactionsReportNetChangesAtCommit) {
   auto c = db_->collection("c");
   ASSERT_TRUE(c.InsertMany({J(R"({"_id": 1, "n": 1})"), J(R"({"_id": 2, "n": 2})"),
-                            J(R"({"_id": 3, "n": 3})")})
+                            J(R"({"_id": 3, "n": 3})"), J(R"({"_id": 4, "n": 4})")})
                   .ok());
   Recorder rec;
   db_->AddChangeListener(rec.Listener());
@@ -170,6 +170,9 @@ TEST_P(ChangeFeedTest, TransactionsReportNetChangesAtCommit) {
   ASSERT_TRUE(t->Delete("c", J(R"({"_id": 2})")).ok());
   ASSERT_TRUE(t->Insert("c", J(R"({"_id": 2, "again": true})")).ok());  // update
   ASSERT_TRUE(t->Update("c", J(R"({"_id": 3})"), J(R"({"$set": {"n": 30}})")).ok());
+  ASSERT_TRUE(t->Insert("c", J(R"({"_id": 20, "n": "x"})")).ok());
+  // Fails at _id 20 after changing 2, 3, 4 and 10: all of it is undone, 4 included.
+  EXPECT_FALSE(t->Update("c", J("{}"), J(R"({"$inc": {"n": 1}})"), /*many=*/true).ok());
   EXPECT_TRUE(rec.Take().empty()) << "nothing before the commit";
   ASSERT_TRUE(t->Commit().ok());
   auto commits = rec.Take();
@@ -179,6 +182,7 @@ TEST_P(ChangeFeedTest, TransactionsReportNetChangesAtCommit) {
                                       R"(update c 2 {"_id":2,"again":true})",
                                       R"(update c 3 {"_id":3,"n":30})",
                                       R"(insert c 10 {"_id":10,"n":11})",
+                                      R"(insert c 20 {"_id":20,"n":"x"})",
                                   }));
   for (const Change& ch : commits[0]) EXPECT_EQ(ch.seq, commits[0][0].seq);
 }
