@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,24 @@ struct UpdateResult {
 
 class Collection;
 
+// One committed change to a record, as change listeners receive it.
+struct Change {
+  enum class Op { kInsert, kUpdate, kDelete };
+  uint64_t seq = 0;  // commit sequence: increasing, shared by the changes of one commit
+  Op op = Op::kInsert;
+  std::string collection;
+  Value id;
+  std::string key;    // the record's engine key (doc/keyspace.h), for key-range subscribers
+  std::string value;  // the record's binary document; empty for deletes
+  // The document after the change (decoded from `value`); null for deletes.
+  Result<Value> Document() const;
+};
+
+// Called after each commit that changed records, with that commit's changes, in commit order, on
+// the committing thread while commits are held back: it must be quick (queue the changes) and
+// must not call into the Database.
+using ChangeListener = std::function<void(const std::vector<Change>&)>;
+
 // An optimistic transaction on a snapshot. Reads see the snapshot plus the transaction's own
 // writes. Commit fails with Conflict, writing nothing, when another commit since the snapshot
 // wrote a key this transaction read or wrote. Prepare + Commit/Cancel are the two phases.
@@ -114,6 +133,9 @@ class Database {
   Result<std::unique_ptr<Transaction>> BeginTransaction();
   Result<CheckReport> Check(bool repair = false);
   Status Flush();
+  // Change feed: listeners see every record change committed after they were added.
+  uint64_t AddChangeListener(ChangeListener listener);
+  void RemoveChangeListener(uint64_t id);
   kv::Engine* engine();
   const DatabaseOptions& options() const { return options_; }
   Status Close();
