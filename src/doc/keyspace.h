@@ -1,5 +1,8 @@
 // Where the document layer's data lives in the ordered key space (docs/formats/keyspace.md).
 //
+//   0x01 'a' <key id, 16 hex chars>     API key (server/api_keys.h): version 01, name (varint
+//                                       length + bytes), role u8, created_ms fixed64, revoked u8,
+//                                       the secret's SHA-256 (32 bytes)
 //   0x01 'c' <name>                     collection descriptor (a binary document)
 //   0x01 'i' <coll u32> <name>          index descriptor
 //   0x01 'k' <coll u32>                 auto-increment counter (fixed64)
