@@ -37,13 +37,11 @@ bool AllDigits(std::string_view s) {
 
 Value IdFromSegment(const CollectionInfo& info, std::string_view segment,
                     const std::function<bool(const Value&)>& exists) {
-  if (!AllDigits(segment) || info.options.id_strategy == IdStrategy::kGenerated) {
-    return Value(segment);
-  }
+  if (!AllDigits(segment)) return Value(segment);
   int64_t n = 0;
   auto [end, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), n);
   if (ec != std::errc() || end != segment.data() + segment.size()) return Value(segment);
-  if (info.options.id_strategy == IdStrategy::kUser && exists && exists(Value(segment))) {
+  if (info.options.id_strategy != IdStrategy::kAutoIncrement && exists && exists(Value(segment))) {
     return Value(segment);
   }
   return Value(n);

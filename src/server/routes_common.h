@@ -27,8 +27,9 @@ void DropIfCreated(Database* db, std::string_view name, bool existed);
 bool AllDigits(std::string_view s);
 
 // The _id a path segment names. Segments are string ids, except in auto-increment collections,
-// where a segment of digits is the integer id; in collections with user ids a segment of digits
-// is the string when `exists` says so, else the integer.
+// where a segment of digits is the integer id; in other collections (whose documents may carry
+// integer ids of their own) a segment of digits is the string when `exists` says so, else the
+// integer.
 Value IdFromSegment(const CollectionInfo& info, std::string_view segment,
                     const std::function<bool(const Value&)>& exists);
 Value IdFilter(const Value& id);
