@@ -15,6 +15,7 @@ void AddDocStressCommands(CLI::App& app, int* exit_code);  // doc-stress, doc-cr
 void AddSstDumpCommand(CLI::App& app, int* exit_code);
 void AddWalDumpCommand(CLI::App& app, int* exit_code);
 void AddCheckCommand(CLI::App& app, int* exit_code);
+void AddKeyCommand(CLI::App& app, int* exit_code);  // key create|list|revoke
 void AddServeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace strata::tools

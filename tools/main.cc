@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   strata::tools::AddSstDumpCommand(app, &exit_code);
   strata::tools::AddWalDumpCommand(app, &exit_code);
   strata::tools::AddCheckCommand(app, &exit_code);
+  strata::tools::AddKeyCommand(app, &exit_code);
   strata::tools::AddServeCommand(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
