@@ -1,5 +1,9 @@
 // Bad input through the route table: each request gets the right 4xx with a message naming the
 // fault, and leaves the data (documents, collections, indexes) as it was.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "server/json_body.h"
 #include "server/routes_test_util.h"
 
@@ -67,6 +71,9 @@ const BadCase kBadCases[] = {
     {"POST", "/collections/d/aggregate", R"([{"$teleport": {}}])", 400, "$teleport"},
     {"POST", "/collections/d/aggregate", R"([{"$project": {"x": {"$warp": 1}}}])", 400, "$warp"},
     {"POST", "/collections/d/query", R"({"sort": {"a": 2}})", 400, "sort"},
+    // Features the language lacks are bad input too (400, not 501).
+    {"PATCH", "/collections/d/k1", R"({"$set": {"a.$": 1}})", 400, "positional"},
+    {"POST", "/collections/d/query", R"({"projection": {"a.$": 1}})", 400, "projection"},
     // Writes refused by the data: nothing changes.
     {"POST", "/collections/d", R"({"_id": "k1"})", 409, "k1"},
     {"POST", "/collections/d/bulk", R"([{"_id": "n1"}, {"_id": "k2"}])", 409, "document 1"},
@@ -111,6 +118,42 @@ TEST_F(RoutesTest, BadInputGets4xxAndChangesNothing) {
     EXPECT_EQ(Get("/collections").text, collections);
     EXPECT_EQ(Get("/collections/d/indexes").text, indexes);
   }
+}
+
+// The JSON peer suite (../shared/peer-suites/json beside the repository) as request bodies:
+// n_ files get a 4xx, i_ files never a 5xx, y_ values wrapped in a document read back unchanged.
+TEST_F(RoutesTest, JsonPeerSuiteBodies) {
+  std::string here = __FILE__;
+  std::filesystem::path dir =
+      here.substr(0, here.rfind("/src/server/")) + "/../shared/peer-suites/json/test_parsing";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "peer suite not found at " << dir;
+  int refused = 0, accepted = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::string name = entry.path().filename().string();
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    SCOPED_TRACE(name);
+    if (name.starts_with("y_")) {
+      auto expected = codec::ParseJson(text.str());
+      ASSERT_TRUE(expected.ok());
+      Reply r = Post("/collections/peer", R"({"_id": ")" + name + R"(", "v": )" + text.str() + "}");
+      ASSERT_EQ(r.status, 201) << r;
+      Reply back = Get("/collections/peer/" + name);
+      ASSERT_EQ(back.status, 200) << back;
+      EXPECT_EQ(*back.body.Find("v"), *expected) << back;
+      ++accepted;
+    } else {
+      Reply r = Post("/collections/peer", text.str());
+      EXPECT_LT(r.status, 500) << r;
+      if (name.starts_with("n_")) {
+        EXPECT_GE(r.status, 400) << r;
+        ++refused;
+      }
+    }
+  }
+  EXPECT_GT(refused, 100);
+  EXPECT_GT(accepted, 50);
 }
 
 TEST(JsonBodyTest, Helpers) {

@@ -145,7 +145,13 @@ void AddRoute(Router* router, std::string method, std::string pattern, Role role
   route.pattern = std::move(pattern);
   route.role = role;
   route.summary = std::move(summary);
-  route.handler = std::move(handler);
+  // A feature the query language lacks (a positional operator, say) is bad input for this
+  // request, not a server fault: 400 rather than the 501 NotSupported maps to.
+  route.handler = [handler = std::move(handler)](RouteContext& ctx) -> Result<HttpResponse> {
+    Result<HttpResponse> r = handler(ctx);
+    if (r.ok() || !r.status().IsNotSupported()) return r;
+    return Status::InvalidArgument(r.status().message());
+  };
   router->Add(std::move(route));
 }
 
