@@ -1,4 +1,5 @@
 // Transactions through the route table: begin, operations, commit, conflict, cancel, ownership.
+#include "server/http_dispatch.h"
 #include "server/routes_test_util.h"
 
 namespace strata::server {
@@ -110,6 +111,43 @@ TEST_F(TxnRoutesTest, ErrorsInsideATransaction) {
   ASSERT_EQ(Post("/txn/" + txn + "/commit", "").status, 200);
   EXPECT_EQ(Get("/collections/e/b").status, 200);
   EXPECT_EQ(Post("/collections/e/count", "{}").body.Find("count")->as_int(), 2);
+}
+
+// Through the dispatcher (keys and roles checked): a read key reads and may run a read-only
+// transaction, but cannot write, create or drop; a write key cannot drop.
+TEST_F(TxnRoutesTest, RolesThroughTheDispatcher) {
+  auto read = service_->keys()->Create("reader", Role::kRead);
+  auto write = service_->keys()->Create("writer", Role::kWrite);
+  ASSERT_TRUE(read.ok() && write.ok());
+  auto send = [&](const std::string& key, const std::string& method, const std::string& target,
+                  const std::string& body = "") {
+    HttpRequest request;
+    request.method = method;
+    EXPECT_TRUE(ParseTarget(target, &request));
+    request.body = body;
+    if (!key.empty()) request.headers.emplace_back("x-api-key", key);
+    return Dispatch(service_.get(), router_, request);
+  };
+  const std::string& reader = read->first;
+  const std::string& writer = write->first;
+  EXPECT_EQ(send(writer, "POST", "/collections/r", R"({"_id": "a"})").status, 201);
+  EXPECT_EQ(send(reader, "POST", "/collections/r", R"({"_id": "b"})").status, 403);
+  EXPECT_EQ(send("", "GET", "/collections/r/a").status, 401);
+  EXPECT_EQ(send(reader, "GET", "/collections/r/a").status, 200);
+  EXPECT_EQ(send(reader, "POST", "/collections/r/query", "{}").status, 200);
+  EXPECT_EQ(send(reader, "POST", "/collections", R"({"name": "n"})").status, 403);
+  EXPECT_EQ(send(writer, "POST", "/collections/r/indexes", R"({"fields": {"x": 1}})").status, 201);
+  EXPECT_EQ(send(writer, "DELETE", "/collections/r/indexes/x_1").status, 403);
+  EXPECT_EQ(send(writer, "DELETE", "/collections/r").status, 403);
+
+  HttpResponse begun = send(reader, "POST", "/txn");
+  ASSERT_EQ(begun.status, 201) << begun.body;
+  std::string txn = codec::ParseJson(begun.body)->Find("txn")->as_string();
+  EXPECT_EQ(send(reader, "GET", "/txn/" + txn + "/collections/r/a").status, 200);
+  EXPECT_EQ(send(reader, "POST", "/txn/" + txn + "/collections/r", "{}").status, 403);
+  EXPECT_EQ(send(writer, "POST", "/txn/" + txn + "/commit").status, 403);  // not its transaction
+  EXPECT_EQ(send(reader, "POST", "/txn/" + txn + "/commit").status, 200);
+  EXPECT_EQ(send(std::string(), "DELETE", "/collections/r").status, 401);
 }
 
 }  // namespace
