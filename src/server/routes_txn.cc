@@ -25,11 +25,8 @@ struct Held {
 Result<Held> Hold(RouteContext& ctx) {
   auto acquired = ctx.service->txns()->Acquire(ctx.params[0], Owner(ctx));
   if (!acquired.ok()) return acquired.status();
-  Held held{std::move(acquired->first), std::move(acquired->second)};
-  if (held.entry->txn == nullptr) {  // another request ended it while this one waited
-    return Status::NotFound("transaction '" + ctx.params[0] + "' has ended");
-  }
-  return held;
+  // Acquire refuses a transaction another request ended while this one waited for it.
+  return Held{std::move(acquired->first), std::move(acquired->second)};
 }
 
 // The transaction and the collection named by the path ({txn}, {name}); the collection must
