@@ -422,7 +422,7 @@ TEST_F(RoutesTest, RolesAreConsistent) {
 
 // docs/openapi.yaml names every route of the full table with its method and x-strata-role. A
 // line scanner suffices: paths sit at two spaces of indentation, methods at four.
-TEST(OpenApiTest, DescribesEveryRouteWithItsRole) {
+TEST(OpenApiRolesTest, DescribesEveryRouteWithItsRole) {
   std::string file = __FILE__;
   file = file.substr(0, file.rfind("/src/server/")) + "/docs/openapi.yaml";
   std::ifstream in(file);
