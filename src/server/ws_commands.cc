@@ -185,7 +185,9 @@ FindOptions FindOptionsFromPayload(const Value& payload) { return FindOptionsOf(
 Result<Value> RunQuick(const CommandContext& ctx, const Request& request) {
   const Value& p = request.payload;
   Database* db = ctx.service->db();
-  if (p.Find("txn") != nullptr) return RunInTxn(ctx, request);
+  bool txn_op = request.command == Command::kGet || request.command == Command::kInsert ||
+                request.command == Command::kUpdate || request.command == Command::kDelete;
+  if (txn_op && p.Find("txn") != nullptr) return RunInTxn(ctx, request);
   switch (request.command) {
     case Command::kGet:
       return db->collection(Str(p, "collection")).Get(*p.Find("id"));
