@@ -142,10 +142,12 @@ class FakeSink : public FrameSink {
   }
   bool Send(std::string message) override {
     std::unique_lock<std::mutex> lock(mu_);
-    ++blocked_sends_;
-    cv_.notify_all();
-    cv_.wait(lock, [&] { return closed_ || pending_ < capacity_; });
-    --blocked_sends_;
+    if (!closed_ && pending_ >= capacity_) {
+      ++blocked_sends_;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return closed_ || pending_ < capacity_; });
+      --blocked_sends_;
+    }
     if (closed_) return false;
     Add(message);
     return true;
