@@ -210,6 +210,42 @@ TEST_F(WsConnectionTest, PagingByRecords) {
   EXPECT_TRUE(frames[2].items.empty());
 }
 
+TEST_F(WsConnectionTest, BytesAreAsDocumented) {
+  // docs/PROTOCOL.md, "Examples, byte by byte".
+  ASSERT_TRUE(service_->db()
+                  ->collection("users")
+                  .InsertMany({Obj({{"_id", 1}}), Obj({{"_id", 2}}), Obj({{"_id", 3}})})
+                  .ok());
+  FakeSink sink;
+  WsConnection conn(service_.get(), admin_, &sink);
+  std::string find;
+  ws::AppendRequest(&find, Command::kFind, 9, Obj({{"collection", "users"}}),
+                    Paging{PagingMode::kRecords, 2});
+  EXPECT_EQ(find, ws::Bytes({0x24, 0, 0, 0, 0x01, 0x20, 0x09, 0, 0, 0,    0,   0x01,
+                             0x02, 0, 0, 0, 0x01, 0x13, 0,    0, 0, 0x01, 0x0a}) +
+                      "collection" + ws::Bytes({0x02, 0x05}) + "users");
+  conn.OnMessage(find);
+  ASSERT_TRUE(sink.WaitFor([](const std::vector<Response>& frames) {
+    return !frames.empty() && frames.back().kind == Kind::kLast;
+  }));
+  auto raw = sink.RawMessages();
+  ASSERT_EQ(raw.size(), 2u);
+  EXPECT_EQ(raw[0], ws::Bytes({0x21, 0,    0, 0, 0x02, 0x09, 0,    0,   0,   0x02, 0,    0,    0,
+                               0x01, 0x07, 0, 0, 0,    0x01, 0x03, '_', 'i', 'd',  0x12, 0x02, 0x01,
+                               0x07, 0,    0, 0, 0x01, 0x03, '_',  'i', 'd', 0x12, 0x04}));
+  EXPECT_EQ(raw[1], ws::Bytes({0x15, 0,    0, 0, 0x03, 0x09, 0,    0,   0,   0x01, 0,    0,   0,
+                               0x01, 0x07, 0, 0, 0,    0x01, 0x03, '_', 'i', 'd',  0x12, 0x06}));
+  conn.OnMessage(ws::RawFrame(1, 0x7f, 5, 0, 0, 0, ""));
+  raw = sink.RawMessages();
+  ASSERT_EQ(raw.size(), 3u);
+  std::string error =
+      ws::Bytes({0x64, 0, 0, 0, 0x04, 0x05, 0, 0, 0, 0x01, 0x5a, 0, 0, 0, 0x04, 0x04}) + "code" +
+      ws::Bytes({0x02, 0x10}) + "invalid_argument" + ws::Bytes({0x07}) + "message" +
+      ws::Bytes({0x02, 0x27}) + "frame 0 at byte 0: unknown command 0x7f" + ws::Bytes({0x05}) +
+      "frame" + ws::Bytes({0x12, 0x00, 0x06}) + "offset" + ws::Bytes({0x12, 0x00});
+  EXPECT_EQ(raw[2], error);
+}
+
 TEST_F(WsConnectionTest, PagingByBytes) {
   InsertNumbers(40);
   FakeSink sink;

@@ -180,6 +180,10 @@ class FakeSink : public FrameSink {
     std::lock_guard<std::mutex> lock(mu_);
     return messages_;
   }
+  std::vector<std::string> RawMessages() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return raw_;
+  }
   std::vector<Response> Frames() const {
     std::lock_guard<std::mutex> lock(mu_);
     return frames_;
@@ -201,6 +205,7 @@ class FakeSink : public FrameSink {
     Status s = ws::DecodeResponses(message, &decoded);
     EXPECT_TRUE(s.ok()) << s.ToString();
     for (Response& r : decoded) frames_.push_back(std::move(r));
+    raw_.push_back(message);
     ++pending_;
     ++messages_;
     cv_.notify_all();
@@ -213,6 +218,7 @@ class FakeSink : public FrameSink {
   int blocked_sends_ = 0;
   bool closed_ = false;
   std::vector<Response> frames_;
+  std::vector<std::string> raw_;
 };
 
 inline bool Terminal(const Response& r) {
