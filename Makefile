@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 DATA ?= ./data
 
 .PHONY: all deps release debug build-asan build-tsan asan tsan test test-debug test-asan test-tsan \
-  run bench crash format clean
+  run bench crash fuzz format clean
 
 all: release
 
@@ -46,12 +46,26 @@ tsan: build-tsan
 test-asan: asan
 test-tsan: tsan
 
-# Until the server exists: a short demonstration of the engine against its peers on ./data.
+# The server on ./data (http://127.0.0.1:6969); the first start prints the admin API key once.
+PORT ?= 6969
 run: release
-	build/release/strata bench kv --num 200000 --dir $(DATA)/bench
+	build/release/strata serve --data $(DATA) --port $(PORT)
 
 bench: release
 	build/release/strata bench kv --num 1000000
+
+# Coverage-guided fuzzing with clang's libFuzzer (+ Address/UB sanitizers) in build/fuzz: each
+# target of fuzz/ for FUZZ_SECONDS, starting from fuzz/corpus/<name> (`make test` only replays
+# the corpus and a fixed stream of mutations through the same targets).
+FUZZ_SECONDS ?= 120
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DSTRATA_LIBFUZZER=ON -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
+	cmake --build build/fuzz -j $(JOBS) --target ws_protocol_fuzz http_dispatch_fuzz
+	for t in ws_protocol http_dispatch; do mkdir -p build/fuzz/corpus-$$t && \
+	  build/fuzz/fuzz/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$t fuzz/corpus/$$t \
+	  || exit 1; done
 
 # The long crash run: hundreds of SIGKILLs.
 crash: release

@@ -17,5 +17,6 @@ void AddWalDumpCommand(CLI::App& app, int* exit_code);
 void AddCheckCommand(CLI::App& app, int* exit_code);
 void AddKeyCommand(CLI::App& app, int* exit_code);  // key create|list|revoke
 void AddServeCommand(CLI::App& app, int* exit_code);
+void AddAdminCommands(CLI::App& app, int* exit_code);  // backup, restore, stats
 
 }  // namespace strata::tools

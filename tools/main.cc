@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   strata::tools::AddCheckCommand(app, &exit_code);
   strata::tools::AddKeyCommand(app, &exit_code);
   strata::tools::AddServeCommand(app, &exit_code);
+  strata::tools::AddAdminCommands(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

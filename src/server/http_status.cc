@@ -14,8 +14,9 @@ int HttpStatusFor(const Status& status) {
       return 404;
     case Code::kInvalidArgument:
       return 400;
-    case Code::kNotSupported:
-      return 501;
+    case Code::kNotSupported:  // a feature the request asks for that Strata lacks: the client's to
+                               // change
+      return 400;
     case Code::kAlreadyExists:
     case Code::kConflict:
       return 409;
