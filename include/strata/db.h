@@ -126,7 +126,11 @@ class Database {
   // Collections.
   Status CreateCollection(std::string_view name, const CollectionOptions& options = {});
   Status DropCollection(std::string_view name);
+  // Drops the collection only when it holds no document, atomically with respect to writers
+  // (Aborted otherwise): undoes an implicit creation by a write that then failed.
+  Status DropCollectionIfEmpty(std::string_view name);
   std::vector<CollectionInfo> ListCollections();
+  bool HasCollection(std::string_view name);
   // A handle; the collection is created with default options on first write if missing.
   Collection collection(std::string_view name);
 

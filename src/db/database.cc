@@ -87,6 +87,12 @@ Status Database::CreateCollection(std::string_view name, const CollectionOptions
 }
 
 Status Database::DropCollection(std::string_view name) { return store_->DropCollection(name); }
+bool Database::HasCollection(std::string_view name) {
+  return store_->catalog().Find(name) != nullptr;
+}
+Status Database::DropCollectionIfEmpty(std::string_view name) {
+  return store_->DropCollection(name, true);
+}
 
 std::vector<CollectionInfo> Database::ListCollections() {
   std::vector<CollectionInfo> out;

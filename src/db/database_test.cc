@@ -83,6 +83,19 @@ TEST_P(DatabaseTest, InsertGetFindAndPersist) {
   EXPECT_EQ(db_->ListCollections().size(), 1u);  // reads create nothing
 }
 
+TEST_P(DatabaseTest, DropCollectionIfEmptyKeepsACollectionWithDocuments) {
+  EXPECT_FALSE(db_->HasCollection("pending"));
+  ASSERT_TRUE(db_->CreateCollection("pending").ok());
+  EXPECT_TRUE(db_->HasCollection("pending"));
+  ASSERT_TRUE(db_->collection("pending").InsertOne(J(R"({"_id": 1})")).ok());
+  EXPECT_EQ(db_->DropCollectionIfEmpty("pending").code(), Status::Code::kAborted);
+  EXPECT_TRUE(db_->collection("pending").Get(Value(1)).ok());
+  ASSERT_TRUE(db_->collection("pending").DeleteOne(J(R"({"_id": 1})")).ok());
+  EXPECT_TRUE(db_->DropCollectionIfEmpty("pending").ok());
+  EXPECT_FALSE(db_->HasCollection("pending"));
+  EXPECT_TRUE(db_->DropCollectionIfEmpty("pending").IsNotFound());
+}
+
 TEST_P(DatabaseTest, IndexedQueriesAgreeWithScans) {
   InsertN("c", 200);
   auto scan_eq = Find("c", R"({"n": {"$gte": 50, "$lt": 60}})");

@@ -51,7 +51,8 @@ class Store {
   Status CreateCollection(std::string_view name, const CollectionOptions& options);
   // The collection, created with default options when missing.
   Result<std::shared_ptr<const CollectionDef>> OpenCollection(std::string_view name);
-  Status DropCollection(std::string_view name);
+  // With only_if_empty, Aborted (and nothing dropped) when the collection holds a record.
+  Status DropCollection(std::string_view name, bool only_if_empty = false);
   // Builds the index online: it is visible as "building" (writers maintain it) while existing
   // records are indexed in chunks, then "ready". A unique violation drops it and fails.
   Status CreateIndex(std::string_view collection,

@@ -78,10 +78,23 @@ Status Store::DeleteRange(const std::string& prefix) {
   return Status::OK();
 }
 
-Status Store::DropCollection(std::string_view name) {
+Status Store::DropCollection(std::string_view name, bool only_if_empty) {
   std::lock_guard<std::mutex> lock(commit_mu_);
   auto def = catalog_.Find(name);
   if (def == nullptr) return Status::NotFound("collection '" + std::string(name) + "'");
+  if (only_if_empty) {
+    // Under the commit mutex no record can arrive between this look and the drop.
+    kv::ReadOptions read;
+    std::string prefix = RecordPrefix(def->info.prefix);
+    read.lower_bound = prefix;
+    read.upper_bound = prefix + '\xff';
+    auto it = engine_->NewIterator(read);
+    it->Seek(prefix);
+    STRATA_RETURN_IF_ERROR(it->status());
+    if (it->Valid()) {
+      return Status::Aborted("collection '" + std::string(name) + "' is not empty");
+    }
+  }
   // The descriptors go first, atomically; the data after them is unreachable from then on (its
   // prefixes are never reused), so a crash in between leaves only garbage that Check reports.
   WriteBatch batch;

@@ -14,17 +14,12 @@ Result<CollectionInfo> FindCollection(Database* db, std::string_view name) {
   return Status::NotFound("collection '" + std::string(name) + "' does not exist");
 }
 
-bool CollectionExists(Database* db, std::string_view name) {
-  for (const CollectionInfo& info : db->ListCollections()) {
-    if (info.name == name) return true;
-  }
-  return false;
-}
+bool CollectionExists(Database* db, std::string_view name) { return db->HasCollection(name); }
 
 void DropIfCreated(Database* db, std::string_view name, bool existed) {
   if (existed) return;
-  auto n = db->collection(name).Count();
-  if (n.ok() && *n == 0) (void)db->DropCollection(name);
+  // Atomic: a concurrent writer's document in the collection keeps it.
+  (void)db->DropCollectionIfEmpty(name);
 }
 
 bool AllDigits(std::string_view s) {
