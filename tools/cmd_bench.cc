@@ -109,13 +109,17 @@ void AddBenchDocCommand(CLI::App& bench, int* exit_code) {
 
 }  // namespace
 
+void AddBenchServerCommand(CLI::App& bench, int* exit_code);  // bench_server.h
+
 void AddBenchCommand(CLI::App& app, int* exit_code) {
   CLI::App* bench = app.add_subcommand("bench",
                                        "Benchmarks: `bench kv` compares storage engines, `bench "
-                                       "doc` the document layer with SQLite");
+                                       "doc` the document layer with SQLite, `bench server` the "
+                                       "server with redis");
   bench->require_subcommand(1);
   AddBenchKvCommand(*bench, exit_code);
   AddBenchDocCommand(*bench, exit_code);
+  AddBenchServerCommand(*bench, exit_code);
 }
 
 }  // namespace strata::tools
