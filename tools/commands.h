@@ -18,5 +18,7 @@ void AddCheckCommand(CLI::App& app, int* exit_code);
 void AddKeyCommand(CLI::App& app, int* exit_code);  // key create|list|revoke
 void AddServeCommand(CLI::App& app, int* exit_code);
 void AddAdminCommands(CLI::App& app, int* exit_code);  // backup, restore, stats
+void AddShellCommand(CLI::App& app, int* exit_code);
+void AddImportExportCommands(CLI::App& app, int* exit_code);  // import, export
 
 }  // namespace strata::tools

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   strata::tools::AddKeyCommand(app, &exit_code);
   strata::tools::AddServeCommand(app, &exit_code);
   strata::tools::AddAdminCommands(app, &exit_code);
+  strata::tools::AddShellCommand(app, &exit_code);
+  strata::tools::AddImportExportCommands(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
