@@ -274,7 +274,7 @@ void PrintRows(const ServerBenchReport& report, std::FILE* out) {
       if (r.workload == w) group.push_back(&r);
     }
     std::stable_sort(group.begin(), group.end(), [](const auto* a, const auto* b) {
-      return a->connections != b->connections ? a->connections < b->connections : a->tool > b->tool;
+      return a->connections != b->connections ? a->connections < b->connections : a->tool < b->tool;
     });
     for (const ServerBenchRow* r : group) {
       if (!r->error.empty()) {
@@ -347,7 +347,7 @@ void PrintTargets(const ServerBenchReport& report, std::FILE* out) {
   bool all_under = true;
   for (const ServerBenchRow& r : report.rows) {
     if (r.system != "strata" || r.connections != most || !r.error.empty()) continue;
-    p99s += fmt::format("{}    {:<12} {:<7} {:>8} ms ({})", p99s.empty() ? "" : "\n", r.workload,
+    p99s += fmt::format("{}    {:<14} {:<7} {:>8} ms ({})", p99s.empty() ? "" : "\n", r.workload,
                         r.tool, fmt::format("{:.2f}", r.p99_us / 1e3), r.latency_basis);
     all_under = all_under && r.p99_us < 5000;
   }
