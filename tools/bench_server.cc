@@ -8,6 +8,7 @@
 #include <ctime>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "bench_server_internal.h"
 #include "client/http_client.h"
@@ -164,6 +165,7 @@ int RunServerBench(const ServerBenchConfig& config) {
   std::signal(SIGPIPE, SIG_IGN);
   ServerBenchReport report;
   report.config = config;
+  report.cpus = static_cast<int>(std::thread::hardware_concurrency());
   const std::string load_start = LoadAverage();
 
   Target target;

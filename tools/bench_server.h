@@ -89,6 +89,7 @@ struct ServerBenchReport {
   std::string server;  // URL
   bool started_server = false;
   std::string load_average;  // /proc/loadavg at the start and the end
+  int cpus = 0;              // online CPUs of the machine
   double load_seconds = 0;   // loading `num` documents
   std::vector<ServerBenchRow> rows;
   int64_t server_peak_rss = 0;  // VmHWM of the server child; 0 when unknown

@@ -391,8 +391,9 @@ void PrintServerReport(const ServerBenchReport& report, std::FILE* out) {
                                    : std::string("already running"),
              Thousands(static_cast<double>(c.num)), report.load_seconds);
   fmt::print(out,
-             "{:.0f} s per row; WebSocket rows send {} frames per message; load average: {}\n\n",
-             c.seconds, c.depth, report.load_average);
+             "{:.0f} s per row; WebSocket rows send {} frames per message; {} CPUs, load "
+             "average {}\n\n",
+             c.seconds, c.depth, report.cpus, report.load_average);
   PrintRows(report, out);
   fmt::print(out,
              "\nlatency of: \"request\" = each request timed alone; \"batch of {}\" = one "
@@ -416,6 +417,7 @@ std::string ServerReportToJson(const ServerBenchReport& report) {
   out += report.started_server ? "true" : "false";
   out += ",\n  \"load_average\": ";
   AppendJsonString(&out, report.load_average);
+  out += fmt::format(",\n  \"cpus\": {}", report.cpus);
   out += fmt::format(
       ",\n  \"num\": {},\n  \"seconds\": {},\n  \"depth\": {},\n  \"threads\": {},\n"
       "  \"load_seconds\": ",
