@@ -391,7 +391,7 @@ void PrintServerReport(const ServerBenchReport& report, std::FILE* out) {
                                    : std::string("already running"),
              Thousands(static_cast<double>(c.num)), report.load_seconds);
   fmt::print(out,
-             "{:.0f} s per row; WebSocket rows send {} frames per message; {} CPUs, load "
+             "{:g} s per row; WebSocket rows send {} frames per message; {} CPUs, load "
              "average {}\n\n",
              c.seconds, c.depth, report.cpus, report.load_average);
   PrintRows(report, out);
