@@ -256,17 +256,15 @@ Status ForEachDocument(ShellBackend* backend, const ExportOptions& options, Fn f
   FindSpec spec;
   spec.filter = options.filter;
   spec.limit = static_cast<int64_t>(options.batch_size);
+  int64_t read = 0;
   while (true) {
     auto page = backend->Find(options.collection, spec);
     if (!page.ok()) return page.status();
     for (const Value& doc : page->docs) STRATA_RETURN_IF_ERROR(fn(doc));
+    read += static_cast<int64_t>(page->docs.size());
     if (!page->more || page->docs.empty()) return Status::OK();
-    if (!page->token.empty()) {
-      spec.token = page->token;
-      spec.skip = 0;
-    } else {
-      spec.skip += static_cast<int64_t>(page->docs.size());
-    }
+    spec.token = page->token;  // see FindPage::token
+    spec.skip = spec.token.empty() ? read : 0;
   }
 }
 
@@ -350,7 +348,7 @@ Result<uint64_t> ExportDocuments(ShellBackend* backend, std::ostream& out,
     }
     buffer += '\n';
     ++written;
-      bar.Update(written, written, 0, "exported");
+    bar.Update(written, written, 0, "exported");
     return buffer.size() > (1 << 20) ? write_out() : Status::OK();
   }));
   STRATA_RETURN_IF_ERROR(write_out());

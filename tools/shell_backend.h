@@ -28,8 +28,10 @@ struct FindSpec {
 struct FindPage {
   std::vector<Value> docs;
   bool more = false;  // `limit` cut the results short: more may follow
-  std::string token;  // continues after this page; empty when the query cannot be resumed
-                      // (an in-memory sort): then skip what was read instead
+  // Continues after this page (FindSpec::token, with skip 0: a token includes the skip). Empty
+  // when the query cannot be resumed (an in-memory sort): then run it again without a token,
+  // skipping the original skip plus everything read so far.
+  std::string token;
 };
 
 class ShellBackend {

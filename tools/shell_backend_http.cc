@@ -121,9 +121,20 @@ class HttpBackend : public ShellBackend {
       page.token = token->as_string();
     }
     page.docs = AsList(std::move(*r), "documents");
-    // Without a token the server cannot say whether the limit cut the results short.
-    page.more = !page.token.empty() ||
-                (spec.limit > 0 && page.docs.size() == static_cast<size_t>(spec.limit));
+    page.more = !page.token.empty();
+    if (page.token.empty() && spec.token.empty() && spec.limit > 0 &&
+        page.docs.size() == static_cast<size_t>(spec.limit)) {
+      // A full first page without a token: either exactly the end, or a query that cannot be
+      // resumed (an in-memory sort). One document past the page tells which. (A query that was
+      // resumed by token would have returned a token if more followed.)
+      FindSpec probe = spec;
+      probe.projection = Value::MakeObject({{"_id", 1}});
+      probe.skip = spec.skip + spec.limit;
+      probe.limit = 1;
+      auto next = Find(coll, probe);
+      if (!next.ok()) return next.status();
+      page.more = !next->docs.empty();
+    }
     return page;
   }
 
@@ -167,8 +178,8 @@ class HttpBackend : public ShellBackend {
     // The update route takes a replacement document when many is false.
     for (const auto& [name, v] : replacement.is_object() ? replacement.as_object() : Object{}) {
       if (!name.empty() && name[0] == '$') {
-        return Status::InvalidArgument("a replacement document cannot contain operators ('" + name +
-                                       "')");
+        // The route would take it as an update; refuse it as ReplaceOne does.
+        return Status::InvalidArgument("a replacement document cannot contain update operators");
       }
     }
     return Update(coll, filter, replacement, false, upsert);

@@ -340,7 +340,11 @@ Status ShellSession::RunCollectionCall(const std::string& coll,
     STRATA_RETURN_IF_ERROR(ArgCount(c, 0, 0));
     auto list = backend_->ListIndexes(coll);
     if (!list.ok()) return list.status();
-    PrintDocs(*list);
+    if (format_ == Format::kTable) {
+      PrintDocs(*list);
+    } else {
+      PrintValue(Value(std::move(*list)));
+    }
     return Status::OK();
   }
   if (m == "drop") {
@@ -396,7 +400,12 @@ Status ShellSession::RunFind(const std::string& coll, const std::vector<ShellCal
     *out_ << page->docs.size() << "\n";
     return Status::OK();
   }
-  paging_ = Paging{.active = true, .collection = coll, .spec = spec, .remaining = limit};
+  paging_ = Paging();
+  paging_.active = true;
+  paging_.collection = coll;
+  paging_.spec = spec;
+  paging_.remaining = limit;
+  paging_.first_skip = spec.skip;
   if (all) {  // every document at once
     paging_.spec.limit = limit;
     auto page = backend_->Find(coll, paging_.spec);
@@ -427,13 +436,9 @@ Status ShellSession::NextPage() {
     return Status::OK();
   }
   // Continue after this page: by token when the query can be resumed, else by skipping.
-  if (!page->token.empty()) {
-    p.spec.token = page->token;
-    p.spec.skip = 0;
-  } else {
-    p.spec.token.clear();
-    p.spec.skip += got;
-  }
+  p.read += got;
+  p.spec.token = page->token;
+  p.spec.skip = p.spec.token.empty() ? p.first_skip + p.read : 0;
   *out_ << "Type \"it\" for more\n";
   return Status::OK();
 }

@@ -56,7 +56,9 @@ class ShellSession {
     bool active = false;
     std::string collection;
     FindSpec spec;
-    int64_t remaining = 0;  // of the user's limit; 0: none
+    int64_t remaining = 0;   // of the user's limit; 0: none
+    int64_t first_skip = 0;  // the user's skip
+    int64_t read = 0;        // documents shown so far
   } paging_;
 };
 
