@@ -3,7 +3,10 @@
 
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +18,27 @@ namespace strata::tools {
 namespace {
 
 ShellSession* g_session = nullptr;
+volatile std::sig_atomic_t g_interrupted = 0;
+
+// Ctrl-C drops the line being typed (and a pending multi-line command) instead of ending the
+// shell. The handler only sets a flag. readline's own signal handling is off and it reads keys
+// through ReadKey, which turns the interrupted read into an Enter; the loop then drops the line.
+void OnInterrupt(int) { g_interrupted = 1; }
+
+int ReadKey(FILE* in) {
+  while (true) {
+    unsigned char c;
+    ssize_t n = read(fileno(in), &c, 1);
+    if (n == 1) return c;
+    if (n == 0) return EOF;
+    if (errno != EINTR) return EOF;
+    if (g_interrupted) {
+      std::fputs("^C", rl_outstream);
+      return '\n';
+    }
+  }
+}
+
 std::vector<std::string> g_matches;
 size_t g_next = 0;
 
@@ -66,6 +90,14 @@ int RunShellRepl(ShellSession* session, bool interactive) {
   rl_completer_word_break_characters = kBreaks;
   rl_attempted_completion_function = Complete;
   rl_readline_name = "strata";
+  rl_catch_signals = 0;
+  rl_getc_function = ReadKey;
+  struct sigaction action = {};
+  action.sa_handler = OnInterrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: the interrupted read returns to readline
+  struct sigaction previous = {};
+  sigaction(SIGINT, &action, &previous);
   std::string history = HistoryFile();
   using_history();
   if (!history.empty()) read_history(history.c_str());
@@ -78,6 +110,11 @@ int RunShellRepl(ShellSession* session, bool interactive) {
     }
     std::string line(raw);
     std::free(raw);
+    if (g_interrupted) {
+      g_interrupted = 0;
+      pending.clear();
+      continue;
+    }
     pending += pending.empty() ? line : "\n" + line;
     if (!InputComplete(pending)) continue;
     std::string command = std::move(pending);
@@ -92,6 +129,7 @@ int RunShellRepl(ShellSession* session, bool interactive) {
   }
   if (!history.empty()) history_truncate_file(history.c_str(), 2000);
   g_session = nullptr;
+  sigaction(SIGINT, &previous, nullptr);
   return 0;
 }
 

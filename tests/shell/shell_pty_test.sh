@@ -58,6 +58,14 @@ wait_for '^\.\.\. '
 tm send-keys -t "$session" "{name: 'rex'})" Enter
 wait_for '^\| _id +\| name +\| kind +\| age \|$'
 
+# Ctrl-C drops the line being typed; the shell stays.
+tm send-keys -t "$session" "db.pets.find({never: 'run'" C-c
+wait_for '\^C$'
+wait_for '^strata> $'
+sleep 0.3
+tm send-keys -t "$session" "db.pets.count()" Enter
+wait_for '^\| *1 *\|$|^1$'
+
 tm send-keys -t "$session" ".exit" Enter
 wait_for 'SHELL-EXITED'
 
