@@ -20,11 +20,13 @@ namespace {
 struct Args {
   std::string url, key, data, collection, format = "jsonl", file, filter, fields;
   size_t batch = 1000;
+  bool insecure = false;
 };
 
 void AddCommon(CLI::App* cmd, Args* a) {
   cmd->add_option("--url", a->url, "Server URL (default http://127.0.0.1:6969)");
   cmd->add_option("--key", a->key, "API key (default: $STRATA_KEY)");
+  cmd->add_flag("--insecure", a->insecure, "Do not verify an https server's certificate");
   cmd->add_option("--data", a->data, "Use this data directory directly instead of a server");
   cmd->add_option("-c,--collection", a->collection, "The collection")->required();
   cmd->add_option("--format", a->format, "jsonl (one JSON object per line) or csv (RFC 4180)")
@@ -57,7 +59,7 @@ int RunImport(const CLI::App* cmd, const Args& a) {
     auto size = std::filesystem::file_size(a.file, ec);
     if (!ec) options.total_bytes = size;
   }
-  auto backend = OpenBackend(a.url, a.key, a.data);
+  auto backend = OpenBackend(a.url, a.key, a.data, a.insecure);
   if (!backend.ok()) {
     std::cerr << "strata import: " << backend.status().ToString() << "\n";
     return 1;
@@ -103,7 +105,7 @@ int RunExport(const CLI::App* cmd, const Args& a) {
     if (comma > start) options.fields.push_back(a.fields.substr(start, comma - start));
     start = comma + 1;
   }
-  auto backend = OpenBackend(a.url, a.key, a.data);
+  auto backend = OpenBackend(a.url, a.key, a.data, a.insecure);
   if (!backend.ok()) {
     std::cerr << "strata export: " << backend.status().ToString() << "\n";
     return 1;

@@ -16,10 +16,11 @@ namespace {
 
 struct ShellArgs {
   std::string url, key, data, format = "json", eval;
+  bool insecure = false;
 };
 
 int RunShell(const ShellArgs& args) {
-  auto backend = OpenBackend(args.url, args.key, args.data);
+  auto backend = OpenBackend(args.url, args.key, args.data, args.insecure);
   if (!backend.ok()) {
     std::cerr << "strata shell: " << backend.status().ToString() << "\n";
     return 1;
@@ -54,6 +55,7 @@ void AddShellCommand(CLI::App& app, int* exit_code) {
       "shell", "Interactive shell (mongosh-like) on a server or a data directory");
   cmd->add_option("--url", args->url, "Server URL (default http://127.0.0.1:6969)");
   cmd->add_option("--key", args->key, "API key (default: $STRATA_KEY)");
+  cmd->add_flag("--insecure", args->insecure, "Do not verify an https server's certificate");
   cmd->add_option("--data", args->data, "Open this data directory directly instead of a server");
   cmd->add_option("--format", args->format, "How results print")
       ->check(CLI::IsMember({"json", "table"}));

@@ -74,7 +74,9 @@ std::unique_ptr<ShellBackend> MakeDirectBackend(Database* db);
 std::unique_ptr<ShellBackend> MakeHttpBackend(const client::ClientOptions& options);
 
 // --url/--key/--data as the shell and import/export take them (key from STRATA_KEY when empty).
+// An https:// server's certificate is verified unless `insecure`.
 Result<std::unique_ptr<ShellBackend>> OpenBackend(const std::string& url, std::string key,
-                                                  const std::string& data_dir);
+                                                  const std::string& data_dir,
+                                                  bool insecure = false);
 
 }  // namespace strata::tools

@@ -178,7 +178,7 @@ std::unique_ptr<ShellBackend> MakeDirectBackend(Database* db) {
 }
 
 Result<std::unique_ptr<ShellBackend>> OpenBackend(const std::string& url, std::string key,
-                                                  const std::string& data_dir) {
+                                                  const std::string& data_dir, bool insecure) {
   if (!data_dir.empty()) {
     if (!url.empty()) return Status::InvalidArgument("give --url or --data, not both");
     return OpenDirectBackend(data_dir);
@@ -189,6 +189,7 @@ Result<std::unique_ptr<ShellBackend>> OpenBackend(const std::string& url, std::s
     if (const char* env = std::getenv("STRATA_KEY"); env != nullptr) key = env;
   }
   options.api_key = std::move(key);
+  options.tls_verify = options.tls && !insecure;
   return MakeHttpBackend(options);
 }
 

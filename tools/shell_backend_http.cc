@@ -113,7 +113,7 @@ class HttpBackend : public ShellBackend {
     if (spec.skip > 0) body.Set("skip", spec.skip);
     if (spec.limit > 0) body.Set("limit", spec.limit);
     if (!spec.token.empty()) body.Set("token", spec.token);
-    auto r = Call("POST", Path(coll, "/query"), body);
+    auto r = Read(Path(coll, "/query"), body);
     if (!r.ok()) return r.status();
     FindPage page;
     if (const Value* token = r->is_object() ? r->Find("token") : nullptr;
@@ -139,7 +139,7 @@ class HttpBackend : public ShellBackend {
   }
 
   Result<uint64_t> Count(std::string_view coll, const Value& filter) override {
-    auto r = Call("POST", Path(coll, "/count"), WithFilter(filter));
+    auto r = Read(Path(coll, "/count"), WithFilter(filter));
     if (!r.ok()) return r.status();
     return AsCount(*r, "count");
   }
@@ -147,12 +147,12 @@ class HttpBackend : public ShellBackend {
                                       const Value& filter) override {
     Value body = WithFilter(filter);
     body.Set("field", std::string(field));
-    auto r = Call("POST", Path(coll, "/distinct"), body);
+    auto r = Read(Path(coll, "/distinct"), body);
     if (!r.ok()) return r.status();
     return AsList(std::move(*r), "values");
   }
   Result<std::vector<Value>> Aggregate(std::string_view coll, const Value& pipeline) override {
-    auto r = Call("POST", Path(coll, "/aggregate"), Value::MakeObject({{"pipeline", pipeline}}));
+    auto r = Read(Path(coll, "/aggregate"), Value::MakeObject({{"pipeline", pipeline}}));
     if (!r.ok()) return r.status();
     return AsList(std::move(*r), "documents");
   }
@@ -222,6 +222,14 @@ class HttpBackend : public ShellBackend {
     Value body{Object{}};
     body.Set("filter", filter.is_null() ? Value(Object{}) : filter);
     return body;
+  }
+
+  // A read: a missing collection reads as empty ({} answers as no documents, count 0), as
+  // it does on a data directory.
+  Result<Value> Read(const std::string& target, const Value& body) {
+    auto r = Call("POST", target, body);
+    if (r.status().IsNotFound()) return Value(Object{});
+    return r;
   }
 
   // One request; the response body parsed, or the API's error as a Status.

@@ -100,6 +100,10 @@ TEST_F(HttpBackendTest, SameTranscriptAsDirect) {
       ".collections",
       "db.c.drop()",
       "db.getCollectionNames()",
+      "db.missing.find()",
+      "db.missing.count()",
+      "db.missing.distinct('a')",
+      "db.missing.aggregate([])",
   };
   std::string direct = Transcript(direct_.get(), commands);
   std::string remote = Transcript(remote_.get(), commands);
