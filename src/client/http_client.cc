@@ -3,19 +3,14 @@
 // tcp_stream's deadline as the timeout.
 #include "client/http_client.h"
 
-#include <openssl/ssl.h>
-
 #include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <chrono>
 #include <limits>
 #include <optional>
+
+#include "client/transport.h"
 
 namespace strata::client {
 
@@ -23,7 +18,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
 struct HttpClient::Impl {
@@ -59,14 +53,7 @@ struct HttpClient::Impl {
 
 namespace {
 
-Status NetworkError(const ClientOptions& options, std::string_view what, const error_code& ec) {
-  std::string message = std::string(what) + " " + options.host + ":" +
-                        std::to_string(options.port) + ": " + ec.message();
-  if (ec == beast::error::timeout || ec == asio::error::timed_out) {
-    return Status::TimedOut(std::move(message));
-  }
-  return Status::IOError(std::move(message));
-}
+using transport::NetworkError;
 
 // The failures of a reused connection that the server had already closed while it was idle.
 bool StaleConnection(const error_code& ec) {
@@ -96,31 +83,16 @@ void HttpClient::Close() {
 Status HttpClient::Connect() {
   Impl& s = *impl_;
   s.Reset();
-  tcp::resolver resolver(s.ioc);
-  error_code ec;
-  auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
-  if (ec) return NetworkError(options_, "resolving", ec);
+  auto endpoints = transport::Resolve(s.ioc, options_);
+  if (!endpoints.ok()) return endpoints.status();
   if (options_.tls) {
-    if (!s.tls_context) {
-      s.tls_context.emplace(ssl::context::tls_client);
-      if (options_.tls_verify) {
-        s.tls_context->set_default_verify_paths(ec);
-        s.tls_context->set_verify_mode(ssl::verify_peer, ec);
-      } else {
-        s.tls_context->set_verify_mode(ssl::verify_none, ec);
-      }
-    }
-    s.secure.emplace(s.ioc, *s.tls_context);
-    if (options_.tls_verify) {
-      s.secure->set_verify_callback(ssl::host_name_verification(options_.host), ec);
-    }
-    // SNI, so that a server with several names picks the right certificate.
-    SSL_set_tlsext_host_name(s.secure->native_handle(), options_.host.c_str());
+    s.secure.emplace(s.ioc, transport::TlsContext(s.tls_context, options_));
+    transport::PrepareTls(*s.secure, options_);
   } else {
     s.plain.emplace(s.ioc);
   }
   s.lowest().expires_after(std::chrono::milliseconds(options_.connect_timeout_ms));
-  ec = s.Run([&](auto handler) { s.lowest().async_connect(endpoints, handler); });
+  error_code ec = s.Run([&](auto handler) { s.lowest().async_connect(*endpoints, handler); });
   if (!ec && s.secure) {
     ec = s.Run([&](auto handler) { s.secure->async_handshake(ssl::stream_base::client, handler); });
   }

@@ -3,18 +3,13 @@
 // the client is disconnected (a WebSocket read cannot be abandoned halfway).
 #include "client/ws_client.h"
 
-#include <openssl/ssl.h>
-
 #include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <optional>
+
+#include "client/transport.h"
 
 namespace strata::client {
 
@@ -23,7 +18,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
 struct WsClient::Impl {
@@ -85,16 +79,11 @@ struct WsClient::Impl {
 namespace {
 
 Status NetworkError(const ClientOptions& options, std::string_view what, const error_code& ec) {
-  std::string message = std::string(what) + " " + options.host + ":" +
-                        std::to_string(options.port) + ": " + ec.message();
-  if (ec == asio::error::timed_out || ec == beast::error::timeout) {
-    return Status::TimedOut(std::move(message));
-  }
   if (ec == websocket::error::closed || ec == asio::error::eof ||
       ec == asio::error::connection_reset) {
-    return Status::Aborted(std::move(message));
+    return Status::Aborted(transport::NetworkMessage(options, what, ec));
   }
-  return Status::IOError(std::move(message));
+  return transport::NetworkError(options, what, ec);
 }
 
 }  // namespace
@@ -111,30 +100,16 @@ bool WsClient::connected() const { return impl_->connected; }
 Status WsClient::Connect(std::string_view target) {
   Impl& s = *impl_;
   s.Reset();
-  tcp::resolver resolver(s.ioc);
-  error_code ec;
-  auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port), ec);
-  if (ec) return NetworkError(options_, "resolving", ec);
+  auto endpoints = transport::Resolve(s.ioc, options_);
+  if (!endpoints.ok()) return endpoints.status();
   if (options_.tls) {
-    if (!s.tls_context) {
-      s.tls_context.emplace(ssl::context::tls_client);
-      if (options_.tls_verify) {
-        s.tls_context->set_default_verify_paths(ec);
-        s.tls_context->set_verify_mode(ssl::verify_peer, ec);
-      } else {
-        s.tls_context->set_verify_mode(ssl::verify_none, ec);
-      }
-    }
-    s.secure.emplace(s.ioc, *s.tls_context);
-    if (options_.tls_verify) {
-      s.secure->next_layer().set_verify_callback(ssl::host_name_verification(options_.host), ec);
-    }
-    SSL_set_tlsext_host_name(s.secure->next_layer().native_handle(), options_.host.c_str());
+    s.secure.emplace(s.ioc, transport::TlsContext(s.tls_context, options_));
+    transport::PrepareTls(s.secure->next_layer(), options_);
   } else {
     s.plain.emplace(s.ioc);
   }
-  ec = s.Run(options_.connect_timeout_ms,
-             [&](auto handler) { s.lowest().async_connect(endpoints, handler); });
+  error_code ec = s.Run(options_.connect_timeout_ms,
+                        [&](auto handler) { s.lowest().async_connect(*endpoints, handler); });
   if (!ec && s.secure) {
     ec = s.Run(options_.connect_timeout_ms, [&](auto handler) {
       s.secure->next_layer().async_handshake(ssl::stream_base::client, handler);
