@@ -1,6 +1,7 @@
 // ShellBackend over a Database in this process.
 #include <cstdlib>
 
+#include "server/index_json.h"
 #include "shell_backend.h"
 
 namespace strata::tools {
@@ -9,35 +10,12 @@ namespace {
 
 Value OrEmpty(const Value& v) { return v.is_null() ? Value(Object{}) : v; }
 
-Result<std::vector<std::pair<std::string, int>>> IndexKeys(const Value& keys) {
-  std::vector<std::pair<std::string, int>> fields;
+// The shell takes keys as an object only, like the mongo shell.
+Result<server::IndexFieldList> IndexKeys(const Value& keys) {
   if (!keys.is_object() || keys.as_object().empty()) {
     return Status::InvalidArgument("index keys must be an object such as {email: 1}");
   }
-  for (const auto& [path, dir] : keys.as_object()) {
-    if (!dir.is_number() || (dir.as_number() != 1 && dir.as_number() != -1)) {
-      return Status::InvalidArgument("index field '" + path + "': direction must be 1 or -1");
-    }
-    fields.emplace_back(path, static_cast<int>(dir.as_number()));
-  }
-  return fields;
-}
-
-Value IndexValue(const IndexInfo& info) {
-  Object fields;
-  for (const auto& [path, dir] : info.fields) fields.emplace_back(path, Value(dir));
-  Value v = Value::MakeObject({{"name", info.name},
-                               {"fields", Value(std::move(fields))},
-                               {"unique", info.unique},
-                               {"sparse", info.sparse},
-                               {"multikey", info.multikey},
-                               {"kind", info.kind},
-                               {"state", info.state}});
-  if (info.state == "building") {
-    v.Set("progress", Value::MakeObject({{"done", static_cast<int64_t>(info.build_done)},
-                                         {"total", static_cast<int64_t>(info.build_total)}}));
-  }
-  return v;
+  return server::ParseIndexFields(keys);
 }
 
 class DirectBackend : public ShellBackend {
@@ -139,12 +117,7 @@ class DirectBackend : public ShellBackend {
     }
     STRATA_RETURN_IF_ERROR(db_->collection(coll).CreateIndex(*fields, opts));
     if (!opts.name.empty()) return opts.name;
-    std::string name;
-    for (const auto& [path, dir] : *fields) {
-      if (!name.empty()) name += '_';
-      name += path + "_" + std::to_string(dir);
-    }
-    return name;
+    return server::DefaultIndexName(*fields);
   }
   Status DropIndex(std::string_view coll, std::string_view name) override {
     return db_->collection(coll).DropIndex(name);
@@ -153,7 +126,7 @@ class DirectBackend : public ShellBackend {
     auto list = db_->collection(coll).ListIndexes();
     if (!list.ok()) return list.status();
     std::vector<Value> out;
-    for (const IndexInfo& info : *list) out.push_back(IndexValue(info));
+    for (const IndexInfo& info : *list) out.push_back(server::IndexInfoValue(info));
     return out;
   }
 
