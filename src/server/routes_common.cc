@@ -150,4 +150,50 @@ void AddRoute(Router* router, std::string method, std::string pattern, Role role
   router->Add(std::move(route));
 }
 
+Result<Value> BodyFilter(const Value& body, bool required) {
+  const Value* f = body.Find("filter");
+  if (f == nullptr && required) {
+    return Status::InvalidArgument("filter is required (use {} to match every document)");
+  }
+  auto filter = GetObject(body, "filter");
+  if (!filter.ok()) return filter.status();
+  if (filter->is_null()) return Value(Object{});
+  return filter;
+}
+
+Result<UpdateBody> ParseUpdateBody(const HttpRequest& request) {
+  auto body = ParseObjectBody(request);
+  if (!body.ok()) return body.status();
+  STRATA_RETURN_IF_ERROR(CheckFields(*body, {"filter", "update", "many", "upsert"}));
+  UpdateBody out;
+  auto filter = BodyFilter(*body, true);
+  if (!filter.ok()) return filter.status();
+  out.filter = std::move(*filter);
+  auto update = GetObject(*body, "update");
+  if (!update.ok()) return update.status();
+  if (update->is_null()) return Status::InvalidArgument("update is required");
+  out.update = std::move(*update);
+  auto many = GetBool(*body, "many", false);
+  if (!many.ok()) return many.status();
+  out.many = *many;
+  auto upsert = GetBool(*body, "upsert", false);
+  if (!upsert.ok()) return upsert.status();
+  out.upsert = *upsert;
+  return out;
+}
+
+Result<DeleteBody> ParseDeleteBody(const HttpRequest& request) {
+  auto body = ParseObjectBody(request);
+  if (!body.ok()) return body.status();
+  STRATA_RETURN_IF_ERROR(CheckFields(*body, {"filter", "many"}));
+  DeleteBody out;
+  auto filter = BodyFilter(*body, true);
+  if (!filter.ok()) return filter.status();
+  out.filter = std::move(*filter);
+  auto many = GetBool(*body, "many", false);
+  if (!many.ok()) return many.status();
+  out.many = *many;
+  return out;
+}
+
 }  // namespace strata::server::routes

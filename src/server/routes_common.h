@@ -44,6 +44,22 @@ Result<std::string> ReadPage(Cursor* cursor, int64_t limit);
 // {"<field>": [...]} for documents already read.
 std::string DocumentsJson(const std::vector<Value>& docs, std::string_view field = "documents");
 
+// The body's filter: an object, {} when absent or null (absent is refused when `required`).
+Result<Value> BodyFilter(const Value& body, bool required);
+// The bodies of update and delete by filter, inside a transaction or not.
+struct UpdateBody {
+  Value filter;  // required
+  Value update;  // required: operators, or a replacement document when not many
+  bool many = false;
+  bool upsert = false;
+};
+Result<UpdateBody> ParseUpdateBody(const HttpRequest& request);
+struct DeleteBody {
+  Value filter;  // required
+  bool many = false;
+};
+Result<DeleteBody> ParseDeleteBody(const HttpRequest& request);
+
 Value UpdateResultValue(const UpdateResult& result);
 // An update's body: operators as given; a plain object (no $-field) means {"$set": object}.
 Value PatchToUpdate(Value patch);

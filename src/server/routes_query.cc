@@ -11,18 +11,6 @@ namespace strata::server::routes {
 
 namespace {
 
-// The body's filter: an object, {} when absent (or required when `required`).
-Result<Value> BodyFilter(const Value& body, bool required) {
-  const Value* f = body.Find("filter");
-  if (f == nullptr && required) {
-    return Status::InvalidArgument("filter is required (use {} to match every document)");
-  }
-  auto filter = GetObject(body, "filter");
-  if (!filter.ok()) return filter.status();
-  if (filter->is_null()) return Value(Object{});
-  return filter;
-}
-
 Result<HttpResponse> Query(RouteContext& ctx) {
   auto body = ParseObjectBody(ctx.request, /*allow_empty=*/true);
   if (!body.ok()) return body.status();
@@ -108,25 +96,16 @@ Result<HttpResponse> Explain(RouteContext& ctx) {
 // {"filter", "update", "many", "upsert"}: update operators, or a replacement document when
 // many is false.
 Result<HttpResponse> Update(RouteContext& ctx) {
-  auto body = ParseObjectBody(ctx.request);
-  if (!body.ok()) return body.status();
-  STRATA_RETURN_IF_ERROR(CheckFields(*body, {"filter", "update", "many", "upsert"}));
-  auto filter = BodyFilter(*body, true);
-  if (!filter.ok()) return filter.status();
-  auto update = GetObject(*body, "update");
-  if (!update.ok()) return update.status();
-  if (update->is_null()) return Status::InvalidArgument("update is required");
-  auto many = GetBool(*body, "many", false);
-  if (!many.ok()) return many.status();
-  auto upsert = GetBool(*body, "upsert", false);
-  if (!upsert.ok()) return upsert.status();
+  auto b = ParseUpdateBody(ctx.request);
+  if (!b.ok()) return b.status();
   Database* db = ctx.service->db();
   bool existed = CollectionExists(db, ctx.params[0]);
-  if (!existed && !*upsert) {
+  if (!existed && !b->upsert) {
     return Status::NotFound("collection '" + ctx.params[0] + "' does not exist");
   }
   Collection c = db->collection(ctx.params[0]);
-  auto r = *many ? c.UpdateMany(*filter, *update, *upsert) : c.UpdateOne(*filter, *update, *upsert);
+  auto r = b->many ? c.UpdateMany(b->filter, b->update, b->upsert)
+                   : c.UpdateOne(b->filter, b->update, b->upsert);
   if (!r.ok()) {
     DropIfCreated(db, ctx.params[0], existed);
     return WriteError(r.status());
@@ -135,16 +114,11 @@ Result<HttpResponse> Update(RouteContext& ctx) {
 }
 
 Result<HttpResponse> Delete(RouteContext& ctx) {
-  auto body = ParseObjectBody(ctx.request);
-  if (!body.ok()) return body.status();
-  STRATA_RETURN_IF_ERROR(CheckFields(*body, {"filter", "many"}));
-  auto filter = BodyFilter(*body, true);
-  if (!filter.ok()) return filter.status();
-  auto many = GetBool(*body, "many", false);
-  if (!many.ok()) return many.status();
+  auto b = ParseDeleteBody(ctx.request);
+  if (!b.ok()) return b.status();
   STRATA_RETURN_IF_ERROR(FindCollection(ctx.service->db(), ctx.params[0]).status());
   Collection c = ctx.service->db()->collection(ctx.params[0]);
-  auto n = *many ? c.DeleteMany(*filter) : c.DeleteOne(*filter);
+  auto n = b->many ? c.DeleteMany(b->filter) : c.DeleteOne(b->filter);
   if (!n.ok()) return n.status();
   return JsonResponse(Value::MakeObject({{"deleted", static_cast<int64_t>(*n)}}));
 }

@@ -150,13 +150,6 @@ Result<HttpResponse> DeleteOne(RouteContext& ctx) {
   return JsonResponse(Value::MakeObject({{"deleted", static_cast<int64_t>(*n)}}));
 }
 
-Result<Value> Filter(const Value& body) {
-  if (body.Find("filter") == nullptr) {
-    return Status::InvalidArgument("filter is required (use {} to match every document)");
-  }
-  return GetObject(body, "filter");
-}
-
 Result<HttpResponse> Query(RouteContext& ctx) {
   auto body = ParseObjectBody(ctx.request, /*allow_empty=*/true);
   if (!body.ok()) return body.status();
@@ -173,23 +166,13 @@ Result<HttpResponse> Query(RouteContext& ctx) {
 }
 
 Result<HttpResponse> Update(RouteContext& ctx) {
-  auto body = ParseObjectBody(ctx.request);
-  if (!body.ok()) return body.status();
-  STRATA_RETURN_IF_ERROR(CheckFields(*body, {"filter", "update", "many", "upsert"}));
-  auto filter = Filter(*body);
-  if (!filter.ok()) return filter.status();
-  auto update = GetObject(*body, "update");
-  if (!update.ok()) return update.status();
-  if (update->is_null()) return Status::InvalidArgument("update is required");
-  auto many = GetBool(*body, "many", false);
-  if (!many.ok()) return many.status();
-  auto upsert = GetBool(*body, "upsert", false);
-  if (!upsert.ok()) return upsert.status();
-  auto held = HoldFor(ctx, *upsert);
+  auto b = routes::ParseUpdateBody(ctx.request);
+  if (!b.ok()) return b.status();
+  auto held = HoldFor(ctx, b->upsert);
   if (!held.ok()) return held.status();
   Database* db = ctx.service->db();
   bool existed = routes::CollectionExists(db, ctx.params[1]);
-  auto r = held->txn()->Update(ctx.params[1], *filter, *update, *many, *upsert);
+  auto r = held->txn()->Update(ctx.params[1], b->filter, b->update, b->many, b->upsert);
   if (!r.ok()) {
     routes::DropIfCreated(db, ctx.params[1], existed);
     return routes::WriteError(r.status());
@@ -198,16 +181,11 @@ Result<HttpResponse> Update(RouteContext& ctx) {
 }
 
 Result<HttpResponse> Delete(RouteContext& ctx) {
-  auto body = ParseObjectBody(ctx.request);
-  if (!body.ok()) return body.status();
-  STRATA_RETURN_IF_ERROR(CheckFields(*body, {"filter", "many"}));
-  auto filter = Filter(*body);
-  if (!filter.ok()) return filter.status();
-  auto many = GetBool(*body, "many", false);
-  if (!many.ok()) return many.status();
+  auto b = routes::ParseDeleteBody(ctx.request);
+  if (!b.ok()) return b.status();
   auto held = HoldFor(ctx, false);
   if (!held.ok()) return held.status();
-  auto n = held->txn()->Delete(ctx.params[1], *filter, *many);
+  auto n = held->txn()->Delete(ctx.params[1], b->filter, b->many);
   if (!n.ok()) return n.status();
   return JsonResponse(Value::MakeObject({{"deleted", static_cast<int64_t>(*n)}}));
 }
