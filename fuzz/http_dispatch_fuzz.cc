@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_service.h"
 #include "server/http_dispatch.h"
 #include "server/router.h"
 #include "server/service.h"
@@ -23,16 +24,7 @@ struct World {
 World* TheWorld() {
   static World* world = [] {
     auto* w = new World;
-    strata::server::ServerOptions options;
-    options.backend = "memory";
-    options.data = "/tmp/strata-fuzz-memory";  // the memory backend writes nothing there
-    options.quiet = true;
-    auto service = strata::server::Service::Open(options, &w->key);
-    if (!service.ok()) {
-      fprintf(stderr, "fuzz: %s\n", service.status().ToString().c_str());
-      abort();
-    }
-    w->service = std::move(service).value();
+    w->service = strata::fuzz::OpenMemoryService({}, &w->key);
     w->router = strata::server::BuildRouter();
     return w;
   }();

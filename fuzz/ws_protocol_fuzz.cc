@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_service.h"
 #include "server/service.h"
 #include "server/ws_connection.h"
 #include "server/ws_protocol.h"
@@ -27,17 +28,9 @@ World* TheWorld() {
   static World* world = [] {
     auto* w = new World;
     strata::server::ServerOptions options;
-    options.backend = "memory";
-    options.data = "/tmp/strata-fuzz-memory";  // the memory backend writes nothing there
-    options.quiet = true;
     options.max_body_bytes = 1 << 20;
     std::string secret;
-    auto service = strata::server::Service::Open(options, &secret);
-    if (!service.ok()) {
-      fprintf(stderr, "fuzz: %s\n", service.status().ToString().c_str());
-      abort();
-    }
-    w->service = std::move(service).value();
+    w->service = strata::fuzz::OpenMemoryService(options, &secret);
     w->admin = w->service->keys()->Authenticate(secret).value();
     return w;
   }();
