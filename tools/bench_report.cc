@@ -63,6 +63,17 @@ std::string FormatRatio(double numerator, double denominator) {
   return fmt::format("{:.2f}x", numerator / denominator);
 }
 
+std::string FormatThousands(double v) {
+  if (!(v >= 0)) return "-";
+  auto n = static_cast<uint64_t>(std::llround(v));
+  std::string digits = fmt::format("{}", n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 std::string FormatBytes(double bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;
@@ -88,16 +99,6 @@ namespace {
 constexpr int kOpsW = 11, kMbW = 8, kLatW = 9;
 constexpr int kGroupW = kOpsW + kMbW + 2 * kLatW;
 constexpr int kNameW = 12;
-
-std::string Thousands(double v) {
-  auto n = static_cast<uint64_t>(std::llround(v));
-  std::string digits = fmt::format("{}", n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 // The engine the ratios compare against: "strata" when it ran, else the first engine that did.
 const EngineResult* RatioBase(const BenchReport& report) {
@@ -129,7 +130,7 @@ void PrintTable(const BenchReport& report, std::FILE* out) {
         if (w != nullptr) errors.push_back(fmt::format("{} {}: {}", e.engine, name, w->error));
         continue;
       }
-      row += fmt::format(" | {:>{}}{:>{}.1f}{:>{}}{:>{}}", Thousands(w->OpsPerSec()), kOpsW,
+      row += fmt::format(" | {:>{}}{:>{}.1f}{:>{}}{:>{}}", FormatThousands(w->OpsPerSec()), kOpsW,
                          w->MbPerSec(), kMbW, FormatMicros(w->p50_us), kLatW,
                          FormatMicros(w->p99_us), kLatW);
     }
@@ -221,7 +222,7 @@ void PrintSummary(const BenchReport& report, std::FILE* out) {
     fmt::print(out,
                "fillsync/fsync: fillsync ops/s over the raw rate of 100-byte appends + fdatasync "
                "in the bench dir\n  ({} ops/s).\n",
-               Thousands(report.raw_fsync_per_sec));
+               FormatThousands(report.raw_fsync_per_sec));
   }
   bool header = false;
   for (const EngineResult& e : report.engines) {

@@ -119,6 +119,8 @@ struct BenchReport {
 
 // "1.23x"; "-" when either side is missing or zero.
 std::string FormatRatio(double numerator, double denominator);
+// "1,234,567" (rounded); "-" when negative or not a number.
+std::string FormatThousands(double v);
 // "123.4 MiB", "12.0 KiB", "512 B".
 std::string FormatBytes(double bytes);
 // Latency in microseconds with about three significant digits ("0.42", "12.3", "1234").

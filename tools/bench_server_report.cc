@@ -70,17 +70,6 @@ std::vector<std::string> CsvFields(std::string_view line) {
   return out;
 }
 
-std::string Thousands(double v) {
-  if (!(v >= 0)) return "-";
-  auto n = static_cast<uint64_t>(std::llround(v));
-  std::string digits = fmt::format("{}", n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 std::string Bytes(int64_t b) { return b > 0 ? FormatBytes(static_cast<double>(b)) : "-"; }
 
 std::string SignedBytes(int64_t b) {
@@ -283,7 +272,7 @@ void PrintRows(const ServerBenchReport& report, std::FILE* out) {
         continue;
       }
       fmt::print(out, "{:<22} {:<16} {:>5} {:>12} {:>9} {:>9} {:>7}  {}\n", r->workload, r->tool,
-                 r->connections, Thousands(r->rps), FormatMicros(r->p50_us),
+                 r->connections, FormatThousands(r->rps), FormatMicros(r->p50_us),
                  FormatMicros(r->p99_us), r->errors, r->latency_basis);
     }
   }
@@ -320,8 +309,8 @@ void PrintTargets(const ServerBenchReport& report, std::FILE* out) {
     fmt::print(out,
                "  {} / redis GET -P 16, best vs best: {} ({} vs {} req/s); target >= 0.5x: {}\n"
                "    same connections: {}\n",
-               ws_get, FormatRatio(ws_best->rps, redis_best->rps), Thousands(ws_best->rps),
-               Thousands(redis_best->rps), Verdict(ratio >= 0.5), per_conn);
+               ws_get, FormatRatio(ws_best->rps, redis_best->rps), FormatThousands(ws_best->rps),
+               FormatThousands(redis_best->rps), Verdict(ratio >= 0.5), per_conn);
   } else {
     fmt::print(out, "  {} / redis GET -P 16: not measured (see notes)\n", ws_get);
   }
@@ -333,7 +322,7 @@ void PrintTargets(const ServerBenchReport& report, std::FILE* out) {
   for (const ServerBenchRow* r : {http_best, wrk_best}) {
     if (r == nullptr) continue;
     by += fmt::format("{}{} {} req/s at {} conns", by.empty() ? "" : "; ", r->tool,
-                      Thousands(r->rps), r->connections);
+                      FormatThousands(r->rps), r->connections);
     best_rps = std::max(best_rps, r->rps);
   }
   if (!by.empty()) {
@@ -370,7 +359,7 @@ void PrintMemory(const ServerBenchReport& report, std::FILE* out) {
   fmt::print(out,
              "  soak {:.0f} s, {} connections, HTTP 80% get / 20% insert: {} req/s, {} errors\n"
              "    RSS start {}, max {}, end {}; growth {} (end - start), {} over the second half\n",
-             s.seconds, s.connections, Thousands(s.seconds > 0 ? s.requests / s.seconds : 0),
+             s.seconds, s.connections, FormatThousands(s.seconds > 0 ? s.requests / s.seconds : 0),
              s.errors, Bytes(s.start_rss), Bytes(s.max_rss), Bytes(s.end_rss),
              SignedBytes(s.end_rss - s.start_rss), SignedBytes(s.late_growth));
   std::string samples;
@@ -389,7 +378,7 @@ void PrintServerReport(const ServerBenchReport& report, std::FILE* out) {
              report.server,
              report.started_server ? fmt::format("started here, {} I/O threads", c.threads)
                                    : std::string("already running"),
-             Thousands(static_cast<double>(c.num)), report.load_seconds);
+             FormatThousands(static_cast<double>(c.num)), report.load_seconds);
   fmt::print(out,
              "{:g} s per row; WebSocket rows send {} frames per message; {} CPUs, load "
              "average {}\n\n",
