@@ -37,6 +37,17 @@ Status NeedObject(const ShellCall& c, size_t i, std::string_view what, bool opti
                                  (v.is_null() ? "missing" : std::string(ValueTypeName(v.type()))));
 }
 
+// find(filter, projection) and findOne(filter, projection): both optional objects.
+Result<FindSpec> FindArgs(const ShellCall& c) {
+  STRATA_RETURN_IF_ERROR(ArgCount(c, 0, 2));
+  STRATA_RETURN_IF_ERROR(NeedObject(c, 0, "filter"));
+  STRATA_RETURN_IF_ERROR(NeedObject(c, 1, "projection"));
+  FindSpec spec;
+  spec.filter = Arg(c, 0);
+  spec.projection = Arg(c, 1);
+  return spec;
+}
+
 Result<int64_t> NeedCount(const ShellCall& c) {
   STRATA_RETURN_IF_ERROR(ArgCount(c, 1, 1));
   const Value& v = c.args[0];
@@ -207,14 +218,10 @@ Status ShellSession::RunCollectionCall(const std::string& coll,
   }
   const std::string& m = c.method;
   if (m == "findOne") {
-    STRATA_RETURN_IF_ERROR(ArgCount(c, 0, 2));
-    STRATA_RETURN_IF_ERROR(NeedObject(c, 0, "filter"));
-    STRATA_RETURN_IF_ERROR(NeedObject(c, 1, "projection"));
-    FindSpec spec;
-    spec.filter = Arg(c, 0);
-    spec.projection = Arg(c, 1);
-    spec.limit = 1;
-    auto page = backend_->Find(coll, spec);
+    auto spec = FindArgs(c);
+    if (!spec.ok()) return spec.status();
+    spec->limit = 1;
+    auto page = backend_->Find(coll, *spec);
     if (!page.ok()) return page.status();
     if (page->docs.empty()) {
       *out_ << "null\n";
@@ -358,13 +365,9 @@ Status ShellSession::RunCollectionCall(const std::string& coll,
 }
 
 Status ShellSession::RunFind(const std::string& coll, const std::vector<ShellCall>& calls) {
-  const ShellCall& c = calls[0];
-  STRATA_RETURN_IF_ERROR(ArgCount(c, 0, 2));
-  STRATA_RETURN_IF_ERROR(NeedObject(c, 0, "filter"));
-  STRATA_RETURN_IF_ERROR(NeedObject(c, 1, "projection"));
-  FindSpec spec;
-  spec.filter = Arg(c, 0);
-  spec.projection = Arg(c, 1);
+  auto find = FindArgs(calls[0]);
+  if (!find.ok()) return find.status();
+  FindSpec spec = std::move(*find);
   int64_t limit = 0;
   bool count = false, all = false;
   for (size_t i = 1; i < calls.size(); ++i) {
