@@ -307,13 +307,17 @@ Result<uint64_t> ExportDocuments(ShellBackend* backend, std::ostream& out,
     if (!out) return Status::IOError("writing the export failed");
     return Status::OK();
   };
+  // Ends one document's line: counts it, and writes the buffer out once it passes 1 MiB.
+  auto end_document = [&]() -> Status {
+    buffer += '\n';
+    ++written;
+    bar.Update(written, written, 0, "exported");
+    return buffer.size() > (1 << 20) ? write_out() : Status::OK();
+  };
   if (options.format == "jsonl") {
     STRATA_RETURN_IF_ERROR(ForEachDocument(backend, options, [&](const Value& doc) {
       codec::AppendJson(doc, &buffer);
-      buffer += '\n';
-      ++written;
-      bar.Update(written, written, 0, "exported");
-      return buffer.size() > (1 << 20) ? write_out() : Status::OK();
+      return end_document();
     }));
     STRATA_RETURN_IF_ERROR(write_out());
     return written;
@@ -346,10 +350,7 @@ Result<uint64_t> ExportDocuments(ShellBackend* backend, std::ostream& out,
       const Value* v = doc.is_object() ? doc.Find(columns[i]) : nullptr;
       if (v != nullptr) buffer += CsvCell(*v);
     }
-    buffer += '\n';
-    ++written;
-    bar.Update(written, written, 0, "exported");
-    return buffer.size() > (1 << 20) ? write_out() : Status::OK();
+    return end_document();
   }));
   STRATA_RETURN_IF_ERROR(write_out());
   return written;
