@@ -230,20 +230,9 @@ Result<HttpResponse> InsertDocument(RouteContext& ctx) {
 
 // An array of documents, or {"documents": [...]}; all are inserted or none.
 Result<HttpResponse> BulkInsert(RouteContext& ctx) {
-  auto body = ParseJsonBody(ctx.request);
+  auto body = ArrayOrFieldBody(ctx.request, "documents", "an array of documents or {documents}");
   if (!body.ok()) return body.status();
-  Value docs;
-  if (body->is_array()) {
-    docs = std::move(*body);
-  } else if (body->is_object()) {
-    STRATA_RETURN_IF_ERROR(CheckFields(*body, {"documents"}));
-    auto list = GetArray(*body, "documents");
-    if (!list.ok()) return list.status();
-    if (list->is_null()) return Status::InvalidArgument("documents is required");
-    docs = std::move(*list);
-  } else {
-    return Status::InvalidArgument("request body must be an array of documents or {documents}");
-  }
+  Value docs = std::move(*body);
   for (size_t i = 0; i < docs.as_array().size(); ++i) {
     STRATA_RETURN_IF_ERROR(RequireDocument(docs.as_array()[i], "document " + std::to_string(i)));
   }

@@ -150,6 +150,21 @@ void AddRoute(Router* router, std::string method, std::string pattern, Role role
   router->Add(std::move(route));
 }
 
+Result<Value> ArrayOrFieldBody(const HttpRequest& request, const std::string& field,
+                               std::string_view shape) {
+  auto body = ParseJsonBody(request);
+  if (!body.ok()) return body.status();
+  if (body->is_array()) return std::move(*body);
+  if (!body->is_object()) {
+    return Status::InvalidArgument("request body must be " + std::string(shape));
+  }
+  STRATA_RETURN_IF_ERROR(CheckFields(*body, {field}));
+  auto list = GetArray(*body, field);
+  if (!list.ok()) return list.status();
+  if (list->is_null()) return Status::InvalidArgument(field + " is required");
+  return std::move(*list);
+}
+
 Result<Value> BodyFilter(const Value& body, bool required) {
   const Value* f = body.Find("filter");
   if (f == nullptr && required) {

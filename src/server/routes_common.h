@@ -44,6 +44,10 @@ Result<std::string> ReadPage(Cursor* cursor, int64_t limit);
 // {"<field>": [...]} for documents already read.
 std::string DocumentsJson(const std::vector<Value>& docs, std::string_view field = "documents");
 
+// A body that is a bare array or {"<field>": array} (field then required); any other body is
+// refused as "request body must be <shape>".
+Result<Value> ArrayOrFieldBody(const HttpRequest& request, const std::string& field,
+                               std::string_view shape);
 // The body's filter: an object, {} when absent or null (absent is refused when `required`).
 Result<Value> BodyFilter(const Value& body, bool required);
 // The bodies of update and delete by filter, inside a transaction or not.

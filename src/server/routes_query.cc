@@ -32,20 +32,9 @@ Result<HttpResponse> Query(RouteContext& ctx) {
 
 // {"pipeline": [...]} or the bare array.
 Result<HttpResponse> Aggregate(RouteContext& ctx) {
-  auto body = ParseJsonBody(ctx.request);
+  auto body = ArrayOrFieldBody(ctx.request, "pipeline", "a pipeline array or {pipeline}");
   if (!body.ok()) return body.status();
-  Value pipeline;
-  if (body->is_array()) {
-    pipeline = std::move(*body);
-  } else if (body->is_object()) {
-    STRATA_RETURN_IF_ERROR(CheckFields(*body, {"pipeline"}));
-    auto p = GetArray(*body, "pipeline");
-    if (!p.ok()) return p.status();
-    if (p->is_null()) return Status::InvalidArgument("pipeline is required");
-    pipeline = std::move(*p);
-  } else {
-    return Status::InvalidArgument("request body must be a pipeline array or {pipeline}");
-  }
+  Value pipeline = std::move(*body);
   STRATA_RETURN_IF_ERROR(FindCollection(ctx.service->db(), ctx.params[0]).status());
   auto docs = ctx.service->db()->collection(ctx.params[0]).Aggregate(pipeline);
   if (!docs.ok()) return docs.status();
