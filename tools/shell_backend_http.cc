@@ -5,31 +5,21 @@
 
 #include "client/http_client.h"
 #include "codec/json.h"
+#include "server/http_status.h"
 #include "shell_backend.h"
 
 namespace strata::tools {
 
 namespace {
 
+// The Status code of a server error's "code": the inverse of server::ErrorCodeFor, so that the two
+// cannot drift apart; IOError for a name it does not know.
 Status::Code CodeFor(std::string_view name) {
   using C = Status::Code;
-  static const std::pair<std::string_view, C> kCodes[] = {
-      {"not_found", C::kNotFound},
-      {"invalid_argument", C::kInvalidArgument},
-      {"not_supported", C::kNotSupported},
-      {"already_exists", C::kAlreadyExists},
-      {"conflict", C::kConflict},
-      {"unauthenticated", C::kUnauthenticated},
-      {"permission_denied", C::kPermissionDenied},
-      {"too_large", C::kResourceExhausted},
-      {"busy", C::kBusy},
-      {"no_space", C::kNoSpace},
-      {"timed_out", C::kTimedOut},
-      {"aborted", C::kAborted},
-      {"corruption", C::kCorruption},
-  };
-  for (const auto& [n, code] : kCodes) {
-    if (n == name) return code;
+  // kUnauthenticated is the last code.
+  for (int i = static_cast<int>(C::kNotFound); i <= static_cast<int>(C::kUnauthenticated); ++i) {
+    auto code = static_cast<C>(i);
+    if (server::ErrorCodeFor(Status(code, "")) == name) return code;
   }
   return C::kIOError;
 }
