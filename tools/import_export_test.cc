@@ -10,6 +10,7 @@
 #include "codec/json.h"
 #include "csv.h"
 #include "shell_backend.h"
+#include "shell_test_util.h"
 
 namespace strata::tools {
 namespace {
@@ -105,10 +106,7 @@ TEST(CsvTest, CellsReadBackAsTheSameValue) {
 class ImportExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("strata_import_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = FreshTestDir("strata_import_test");
     auto backend = OpenDirectBackend(dir_.string());
     ASSERT_TRUE(backend.ok()) << backend.status().ToString();
     backend_ = std::move(*backend);

@@ -10,6 +10,7 @@
 #include "server/service.h"
 #include "shell_backend.h"
 #include "shell_session.h"
+#include "shell_test_util.h"
 
 namespace strata::tools {
 namespace {
@@ -19,10 +20,7 @@ constexpr char kKey[] = "shell-test-admin-key-0123456789abcdef";
 class HttpBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = std::filesystem::temp_directory_path() /
-            ("strata_shell_http_test_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(base_);
+    base_ = FreshTestDir("strata_shell_http_test");
     server::ServerOptions options;
     options.port = 0;
     options.data = (base_ / "server").string();

@@ -9,6 +9,7 @@
 #include "shell_backend.h"
 #include "shell_format.h"
 #include "shell_repl.h"
+#include "shell_test_util.h"
 
 namespace strata::tools {
 namespace {
@@ -16,10 +17,7 @@ namespace {
 class ShellSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("strata_shell_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = FreshTestDir("strata_shell_test");
     auto backend = OpenDirectBackend(dir_.string());
     ASSERT_TRUE(backend.ok()) << backend.status().ToString();
     backend_ = std::move(*backend);
