@@ -86,8 +86,12 @@ TEST_F(ApiKeysTest, CreateAuthenticateRevokeList) {
 
   auto list = keys_->List();
   ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0].id, reader.id);  // oldest first
-  EXPECT_EQ(list[1].id, admin.id);
+  // Oldest first; two keys made in the same millisecond are ordered by id.
+  bool reader_first = reader.created_ms != admin.created_ms ? reader.created_ms < admin.created_ms
+                                                            : reader.id < admin.id;
+  size_t r = reader_first ? 0 : 1, a = 1 - r;
+  EXPECT_EQ(list[r].id, reader.id);
+  EXPECT_EQ(list[a].id, admin.id);
 
   ASSERT_TRUE(keys_->Revoke(reader.id).ok());
   EXPECT_TRUE(keys_->Revoke(reader.id).ok());  // twice is fine
@@ -95,8 +99,8 @@ TEST_F(ApiKeysTest, CreateAuthenticateRevokeList) {
   EXPECT_TRUE(keys_->Authenticate(admin_secret).ok());
   list = keys_->List();
   ASSERT_EQ(list.size(), 2u);
-  EXPECT_TRUE(list[0].revoked);
-  EXPECT_FALSE(list[1].revoked);
+  EXPECT_TRUE(list[r].revoked);
+  EXPECT_FALSE(list[a].revoked);
 
   EXPECT_TRUE(keys_->Revoke("0123456789abcdef").IsNotFound());
   EXPECT_TRUE(keys_->Revoke("").IsNotFound());
