@@ -424,9 +424,9 @@ Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value&
   Status s = codec::EncodeDocument(doc, &bytes);
   if (!s.ok()) return s.WithContext("document _id " + IdString(id));
   if (bytes.size() > options_.max_document_size) {
-    return Status::InvalidArgument("document _id " + IdString(id) + " is " +
-                                   std::to_string(bytes.size()) + " bytes encoded; the limit is " +
-                                   std::to_string(options_.max_document_size));
+    return Status::ResourceExhausted(
+        "document _id " + IdString(id) + " is " + std::to_string(bytes.size()) +
+        " bytes encoded; the limit is " + std::to_string(options_.max_document_size));
   }
   std::string record_key = RecordKey(def.info.prefix, id);
   if (check_exists) {

@@ -223,7 +223,7 @@ Result<HttpResponse> InsertDocument(RouteContext& ctx) {
   auto id = db->collection(ctx.params[0]).InsertOne(std::move(*doc));
   if (!id.ok()) {
     DropIfCreated(db, ctx.params[0], existed);
-    return WriteError(id.status());
+    return id.status();
   }
   return JsonResponse(Value::MakeObject({{"_id", std::move(*id)}}), 201);
 }
@@ -241,7 +241,7 @@ Result<HttpResponse> BulkInsert(RouteContext& ctx) {
   auto ids = db->collection(ctx.params[0]).InsertMany(std::move(docs.as_array()));
   if (!ids.ok()) {
     DropIfCreated(db, ctx.params[0], existed);
-    return WriteError(ids.status());
+    return ids.status();
   }
   int64_t n = static_cast<int64_t>(ids->size());
   return JsonResponse(Value::MakeObject({{"inserted", n}, {"ids", Value(Array(std::move(*ids)))}}),
@@ -297,7 +297,7 @@ Result<HttpResponse> ReplaceDocument(RouteContext& ctx) {
     }
   }
   auto r = ctx.service->db()->collection(ctx.params[0]).ReplaceOne(IdFilter(id), std::move(*doc));
-  if (!r.ok()) return WriteError(r.status());
+  if (!r.ok()) return r.status();
   if (r->matched == 0) return NoDocument(ctx);
   return JsonResponse(UpdateResultValue(*r));
 }
@@ -311,7 +311,7 @@ Result<HttpResponse> PatchDocument(RouteContext& ctx) {
   auto r = ctx.service->db()
                ->collection(ctx.params[0])
                .UpdateOne(IdFilter(target->second), PatchToUpdate(std::move(*patch)));
-  if (!r.ok()) return WriteError(r.status());
+  if (!r.ok()) return r.status();
   if (r->matched == 0) return NoDocument(ctx);
   return JsonResponse(UpdateResultValue(*r));
 }

@@ -125,14 +125,6 @@ Status RequireDocument(const Value& doc, std::string_view what) {
                                  std::string(ValueTypeName(doc.type())));
 }
 
-Status WriteError(Status status) {
-  if (status.IsInvalidArgument() &&
-      status.message().find("bytes encoded; the limit is") != std::string::npos) {
-    return Status::ResourceExhausted(status.message());
-  }
-  return status;
-}
-
 void AddRoute(Router* router, std::string method, std::string pattern, Role role,
               std::string summary, Handler handler) {
   Route route;

@@ -69,8 +69,6 @@ Value UpdateResultValue(const UpdateResult& result);
 Value PatchToUpdate(Value patch);
 // A document the body must give: an object.
 Status RequireDocument(const Value& doc, std::string_view what = "a document");
-// The document layer refuses oversized documents with InvalidArgument; the API answers 413.
-Status WriteError(Status status);
 
 void AddRoute(Router* router, std::string method, std::string pattern, Role role,
               std::string summary, Handler handler);

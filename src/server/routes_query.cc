@@ -97,7 +97,7 @@ Result<HttpResponse> Update(RouteContext& ctx) {
                    : c.UpdateOne(b->filter, b->update, b->upsert);
   if (!r.ok()) {
     DropIfCreated(db, ctx.params[0], existed);
-    return WriteError(r.status());
+    return r.status();
   }
   return JsonResponse(UpdateResultValue(*r));
 }

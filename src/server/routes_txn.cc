@@ -88,7 +88,7 @@ Result<HttpResponse> Insert(RouteContext& ctx) {
   auto id = held->txn()->Insert(ctx.params[1], std::move(*doc));
   if (!id.ok()) {
     routes::DropIfCreated(db, ctx.params[1], existed);
-    return routes::WriteError(id.status());
+    return id.status();
   }
   return JsonResponse(Value::MakeObject({{"_id", std::move(*id)}}), 201);
 }
@@ -120,7 +120,7 @@ Result<HttpResponse> Replace(RouteContext& ctx) {
     return Status::InvalidArgument("the body's _id differs from the path's");
   }
   auto r = held->txn()->Update(ctx.params[1], routes::IdFilter(*id), *doc);
-  if (!r.ok()) return routes::WriteError(r.status());
+  if (!r.ok()) return r.status();
   if (r->matched == 0) return NoDocument(ctx);
   return JsonResponse(routes::UpdateResultValue(*r));
 }
@@ -134,7 +134,7 @@ Result<HttpResponse> Patch(RouteContext& ctx) {
   if (!id.ok()) return id.status();
   auto r = held->txn()->Update(ctx.params[1], routes::IdFilter(*id),
                                routes::PatchToUpdate(std::move(*patch)));
-  if (!r.ok()) return routes::WriteError(r.status());
+  if (!r.ok()) return r.status();
   if (r->matched == 0) return NoDocument(ctx);
   return JsonResponse(routes::UpdateResultValue(*r));
 }
@@ -175,7 +175,7 @@ Result<HttpResponse> Update(RouteContext& ctx) {
   auto r = held->txn()->Update(ctx.params[1], b->filter, b->update, b->many, b->upsert);
   if (!r.ok()) {
     routes::DropIfCreated(db, ctx.params[1], existed);
-    return routes::WriteError(r.status());
+    return r.status();
   }
   return JsonResponse(routes::UpdateResultValue(*r));
 }

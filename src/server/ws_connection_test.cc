@@ -328,17 +328,21 @@ TEST_F(WsConnectionTest, CancelRunningAndQueuedReads) {
   ws::AppendRequest(&msg, Command::kFind, 2, Obj({{"collection", "nums"}}));
   conn.OnMessage(msg);
   ASSERT_TRUE(sink.WaitBlocked());  // read 1 is running, read 2 queued behind it
-  sink.SetCapacity(SIZE_MAX);       // Post and Send no longer wait
+  // The cancels arrive while the worker still waits (Post never waits), so neither read can
+  // finish first; then the client reads again.
   msg.clear();
   ws::AppendRequest(&msg, Command::kCancel, 3, Obj({{"id", 2}}));
   ws::AppendRequest(&msg, Command::kCancel, 4, Obj({{"id", 1}}));
   ws::AppendRequest(&msg, Command::kCancel, 5, Obj({{"id", 77}}));
   conn.OnMessage(msg);
+  sink.SetCapacity(SIZE_MAX);
   ASSERT_TRUE(sink.WaitFor([](const std::vector<Response>& frames) {
+    bool one = false, two = false;
     for (const Response& r : frames) {
-      if (r.id == 1 && Terminal(r)) return true;
+      if (r.id == 1 && Terminal(r)) one = true;
+      if (r.id == 2 && Terminal(r)) two = true;
     }
-    return false;
+    return one && two;
   }));
   auto frames = sink.Frames();
   auto two = ForId(frames, 2);
