@@ -22,24 +22,32 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-bool MatchPattern(std::string_view pattern, const std::vector<std::string_view>& segments,
-                  std::vector<std::string>* params) {
-  std::vector<std::string_view> want = Segments(pattern);
-  if (want.size() != segments.size()) return false;
-  params->clear();
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i].size() >= 2 && want[i].front() == '{' && want[i].back() == '}') {
-      params->emplace_back(segments[i]);
-    } else if (want[i] != segments[i]) {
-      return false;
-    }
+bool IsPlaceholder(std::string_view segment) {
+  return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Whether `pattern` (pre-split) matches; counts its literal segments. No allocation: this runs
+// for every route on every request.
+bool Matches(const std::vector<std::string>& pattern, const std::vector<std::string_view>& segments,
+             int* literals) {
+  if (pattern.size() != segments.size()) return false;
+  *literals = 0;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (IsPlaceholder(pattern[i])) continue;
+    if (pattern[i] != segments[i]) return false;
+    ++*literals;
   }
   return true;
 }
 
 }  // namespace
 
-void Router::Add(Route route) { routes_.push_back(std::move(route)); }
+void Router::Add(Route route) {
+  std::vector<std::string> segments;
+  for (std::string_view s : Segments(route.pattern)) segments.emplace_back(s);
+  patterns_.push_back(std::move(segments));
+  routes_.push_back(std::move(route));
+}
 
 void Router::AttachMetrics(Metrics* metrics) {
   for (Route& route : routes_)
@@ -49,23 +57,24 @@ void Router::AttachMetrics(Metrics* metrics) {
 Router::Match Router::Find(std::string_view method, std::string_view path) const {
   Match match;
   std::vector<std::string_view> segments = Segments(path);
-  std::vector<std::string> params;
-  // Literal segments win over placeholders ("/collections/x/indexes" is not a document id), so
-  // the first pass skips routes whose placeholders would swallow a literal of another route.
-  const Route* best = nullptr;
+  // Literal segments win over placeholders ("/collections/x/indexes" is not a document id).
+  size_t best = routes_.size();
   int best_literals = -1;
-  for (const Route& route : routes_) {
-    if (!MatchPattern(route.pattern, segments, &params)) continue;
+  for (size_t r = 0; r < routes_.size(); ++r) {
+    int literals = 0;
+    if (!Matches(patterns_[r], segments, &literals)) continue;
     match.path_known = true;
-    if (route.method != method) continue;
-    int literals = static_cast<int>(segments.size() - params.size());
+    if (routes_[r].method != method) continue;
     if (literals > best_literals) {
-      best = &route;
+      best = r;
       best_literals = literals;
-      match.params = params;
     }
   }
-  match.route = best;
+  if (best == routes_.size()) return match;
+  match.route = &routes_[best];
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (IsPlaceholder(patterns_[best][i])) match.params.emplace_back(segments[i]);
+  }
   return match;
 }
 

@@ -52,6 +52,7 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> patterns_;  // each route's pattern, split at '/'
 };
 
 // Every route of the API, in one table (routes_*.cc add their groups).
