@@ -7,6 +7,7 @@
 #include "client/http_client.h"
 #include "codec/json.h"
 #include "commands.h"
+#include "open_database.h"
 #include "server/backup.h"
 #include "strata/db.h"
 
@@ -62,10 +63,7 @@ int Backup(const Target& t, const std::string& dir) {
   if (!t.url.empty()) {
     return ViaServer(t, "POST", "/backup", codec::ToJson(Value::MakeObject({{"dir", Value(dir)}})));
   }
-  DatabaseOptions options;
-  options.backend = t.backend;
-  options.engine.create_if_missing = false;
-  auto db = Database::Open(t.data, options);
+  auto db = OpenExistingDatabase(t.data, t.backend);
   if (!db.ok()) {
     fprintf(stderr, "backup: %s\n", db.status().ToString().c_str());
     return 2;
@@ -96,10 +94,7 @@ int Restore(const std::string& backup, const std::string& data, const std::strin
 int Stats(const Target& t) {
   if (!NeedOne(t, "stats")) return 2;
   if (!t.url.empty()) return ViaServer(t, "GET", "/stats", "");
-  DatabaseOptions options;
-  options.backend = t.backend;
-  options.engine.create_if_missing = false;
-  auto db = Database::Open(t.data, options);
+  auto db = OpenExistingDatabase(t.data, t.backend);
   if (!db.ok()) {
     fprintf(stderr, "stats: %s\n", db.status().ToString().c_str());
     return 2;

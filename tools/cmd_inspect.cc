@@ -12,6 +12,7 @@
 #include "lsm/table.h"
 #include "lsm/table_builder.h"
 #include "lsm/wal_reader.h"
+#include "open_database.h"
 #include "strata/db.h"
 
 namespace strata::tools {
@@ -155,10 +156,7 @@ int WalDump(const std::string& path, bool show_ops) {
 // The engine's files first (Strata's own backend), then the document layer: index entries,
 // records and counters (Database::Check), repaired when asked.
 int CheckDocuments(const std::string& dir, const std::string& backend, bool repair) {
-  DatabaseOptions options;
-  options.backend = backend;
-  options.engine.create_if_missing = false;
-  auto db = Database::Open(dir, options);
+  auto db = OpenExistingDatabase(dir, backend);
   if (!db.ok()) {
     fprintf(stderr, "check: %s\n", db.status().ToString().c_str());
     return 2;

@@ -3,11 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "commands.h"
+#include "open_database.h"
 #include "server/api_keys.h"
 #include "strata/db.h"
 
@@ -25,14 +25,10 @@ struct KeyArgs {
 // Runs `fn` on the API keys of `args.data`; returns the exit code.
 template <typename Fn>
 int WithKeys(const KeyArgs& args, bool must_exist, Fn fn) {
-  std::error_code ec;
-  if (must_exist && !std::filesystem::is_directory(args.data, ec)) {
-    fprintf(stderr, "strata key: no data directory at %s\n", args.data.c_str());
-    return 1;
-  }
   DatabaseOptions options;
   options.backend = args.backend;
-  auto db = Database::Open(args.data, options);
+  auto db = must_exist ? OpenExistingDatabase(args.data, args.backend)
+                       : Database::Open(args.data, options);
   if (!db.ok()) {
     fprintf(stderr, "strata key: cannot open %s: %s\n", args.data.c_str(),
             db.status().ToString().c_str());

@@ -25,6 +25,9 @@ namespace doc {
 class Store;
 class Transaction;
 }  // namespace doc
+namespace db {
+class ChangeFeed;
+}  // namespace db
 
 struct DatabaseOptions {
   std::string backend = "strata";  // any name kv::Engine::Backends() lists
@@ -151,6 +154,7 @@ class Database {
   DatabaseOptions options_;
   std::unique_ptr<kv::Engine> engine_;
   std::unique_ptr<doc::Store> store_;
+  std::shared_ptr<db::ChangeFeed> feed_;  // change listeners (src/db/change_feed.h)
 };
 
 // A light handle (name + database); cheap to copy.

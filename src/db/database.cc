@@ -62,13 +62,17 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir,
   auto store = doc::Store::Open(db->engine_.get(), store_options);
   if (!store.ok()) return store.status();
   db->store_ = std::move(store).value();
+  db->feed_ = std::make_shared<db::ChangeFeed>();
   return db;
 }
 
 Database::~Database() { (void)Close(); }
 
 Status Database::Close() {
-  db::ForgetChangeFeed(this, store_.get());
+  if (feed_ != nullptr && store_ != nullptr) {
+    std::lock_guard<std::mutex> lock(feed_->install_mu);
+    store_->SetCommitHook(nullptr);
+  }
   store_.reset();
   if (engine_) {
     Status s = engine_->Close();

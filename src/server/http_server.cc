@@ -229,6 +229,7 @@ class WsSession : public SessionBase,
 
   void CloseDown() {
     if (closed_.exchange(true)) return;
+    // Taking the mutex orders the flag before any Send that is about to wait, so none sleeps on.
     { std::lock_guard<std::mutex> lock(mu_); }
     cv_.notify_all();
     if (conn_ != nullptr) conn_->Close();

@@ -1,8 +1,8 @@
 // Administrative routes: /status (no key), /stats, /metrics, /check, /keys and /backup.
 #include <chrono>
 
-#include "codec/json.h"
 #include "server/backup.h"
+#include "server/json_body.h"
 #include "server/router.h"
 #include "server/service.h"
 
@@ -10,22 +10,6 @@ namespace strata::server {
 namespace {
 
 const auto kStarted = std::chrono::steady_clock::now();
-
-HttpResponse Json(const Value& value, int status = 200) {
-  HttpResponse response;
-  response.status = status;
-  response.body = codec::ToJson(value);
-  return response;
-}
-
-// The request body as a JSON object; an empty body is an empty object.
-Result<Value> BodyObject(const HttpRequest& request) {
-  if (request.body.empty()) return Value(Object{});
-  auto body = codec::ParseJson(request.body);
-  if (!body.ok()) return Status::InvalidArgument("request body: " + body.status().message());
-  if (!body->is_object()) return Status::InvalidArgument("request body must be a JSON object");
-  return body;
-}
 
 Value KeyToValue(const ApiKeyInfo& key) {
   Object o;
@@ -44,7 +28,7 @@ Result<HttpResponse> GetStatus(RouteContext& ctx) {
   o.emplace_back(
       "uptime_seconds",
       Value(std::chrono::duration<double>(std::chrono::steady_clock::now() - kStarted).count()));
-  return Json(Value(std::move(o)));
+  return JsonResponse(Value(std::move(o)));
 }
 
 Result<HttpResponse> GetStats(RouteContext& ctx) {
@@ -72,7 +56,7 @@ Result<HttpResponse> GetStats(RouteContext& ctx) {
   o.emplace_back("connections", Value(ctx.service->metrics()->connections()));
   o.emplace_back("open_transactions", Value(static_cast<int64_t>(ctx.service->txns()->size())));
   o.emplace_back("engine", Value(std::move(engine)));
-  return Json(Value(std::move(o)));
+  return JsonResponse(Value(std::move(o)));
 }
 
 Result<HttpResponse> GetMetrics(RouteContext& ctx) {
@@ -83,63 +67,56 @@ Result<HttpResponse> GetMetrics(RouteContext& ctx) {
 }
 
 Result<HttpResponse> PostCheck(RouteContext& ctx) {
-  auto body = BodyObject(ctx.request);
+  auto body = ParseObjectBody(ctx.request, /*allow_empty=*/true);
   if (!body.ok()) return body.status();
-  bool repair = false;
-  if (const Value* r = body->Find("repair")) {
-    if (!r->is_bool()) return Status::InvalidArgument("repair must be true or false");
-    repair = r->as_bool();
-  }
-  auto report = ctx.service->db()->Check(repair);
+  auto repair = GetBool(*body, "repair", false);
+  if (!repair.ok()) return repair.status();
+  auto report = ctx.service->db()->Check(*repair);
   if (!report.ok()) return report.status();
-  return Json(report->ToValue());
+  return JsonResponse(report->ToValue());
 }
 
 Result<HttpResponse> ListKeys(RouteContext& ctx) {
   Array keys;
   for (const ApiKeyInfo& key : ctx.service->keys()->List()) keys.push_back(KeyToValue(key));
-  return Json(Value::MakeObject({{"keys", Value(std::move(keys))}}));
+  return JsonResponse(Value::MakeObject({{"keys", Value(std::move(keys))}}));
 }
 
 Result<HttpResponse> CreateKey(RouteContext& ctx) {
-  auto body = BodyObject(ctx.request);
+  auto body = ParseObjectBody(ctx.request, /*allow_empty=*/true);
   if (!body.ok()) return body.status();
-  const Value* name = body->Find("name");
-  const Value* role = body->Find("role");
-  if (name == nullptr || !name->is_string()) {
-    return Status::InvalidArgument("name must be a string");
-  }
-  if (role == nullptr || !role->is_string()) {
-    return Status::InvalidArgument("role must be one of \"read\", \"write\", \"admin\"");
-  }
-  auto parsed = ParseRole(role->as_string());
+  auto name = GetString(*body, "name");
+  if (!name.ok()) return name.status();
+  auto role = GetString(*body, "role");
+  if (!role.ok()) return role.status();
+  auto parsed = ParseRole(*role);  // names the three roles when absent or unknown
   if (!parsed.ok()) return parsed.status();
-  auto created = ctx.service->keys()->Create(name->as_string(), *parsed);
+  auto created = ctx.service->keys()->Create(*name, *parsed);
   if (!created.ok()) return created.status();
   Value out = KeyToValue(created->second);
   out.as_object().emplace_back("secret", Value(created->first));
-  return Json(out, 201);
+  return JsonResponse(out, 201);
 }
 
 Result<HttpResponse> RevokeKey(RouteContext& ctx) {
   STRATA_RETURN_IF_ERROR(ctx.service->keys()->Revoke(ctx.params[0]));
-  return Json(Value::MakeObject({{"revoked", Value(ctx.params[0])}}));
+  return JsonResponse(Value::MakeObject({{"revoked", Value(ctx.params[0])}}));
 }
 
 Result<HttpResponse> PostBackup(RouteContext& ctx) {
-  auto body = BodyObject(ctx.request);
+  auto body = ParseObjectBody(ctx.request, /*allow_empty=*/true);
   if (!body.ok()) return body.status();
-  const Value* dir = body->Find("dir");
-  if (dir == nullptr || !dir->is_string() || dir->as_string().empty()) {
+  auto dir = GetString(*body, "dir");
+  if (!dir.ok()) return dir.status();
+  if (dir->empty()) {
     return Status::InvalidArgument("dir must be a directory path (on the server's machine)");
   }
-  auto report =
-      BackupTo(ctx.service->db()->engine(), ctx.service->options().backend, dir->as_string());
+  auto report = BackupTo(ctx.service->db()->engine(), ctx.service->options().backend, *dir);
   if (!report.ok()) return report.status();
-  return Json(Value::MakeObject({{"dir", *dir},
-                                 {"keys", Value(static_cast<int64_t>(report->keys))},
-                                 {"bytes", Value(static_cast<int64_t>(report->bytes))},
-                                 {"seconds", Value(report->seconds)}}));
+  return JsonResponse(Value::MakeObject({{"dir", Value(*dir)},
+                                         {"keys", Value(static_cast<int64_t>(report->keys))},
+                                         {"bytes", Value(static_cast<int64_t>(report->bytes))},
+                                         {"seconds", Value(report->seconds)}}));
 }
 
 }  // namespace

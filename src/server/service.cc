@@ -15,21 +15,16 @@ Result<std::unique_ptr<Service>> Service::Open(const ServerOptions& options,
   if (!keys.ok()) return keys.status();
   service->keys_ = std::move(keys).value();
   if (new_admin_secret != nullptr) new_admin_secret->clear();
-  if (!service->keys_->HasActiveAdmin()) {
-    // First start (or every admin key revoked): an admin key, shown once by the caller.
-    if (!options.admin_key.empty()) {
-      auto imported =
-          service->keys_->Import(options.admin_key, "admin (STRATA_ADMIN_KEY)", Role::kAdmin);
-      if (!imported.ok() && !imported.status().IsAlreadyExists()) return imported.status();
-    } else {
-      auto created = service->keys_->Create("admin (first start)", Role::kAdmin);
-      if (!created.ok()) return created.status();
-      if (new_admin_secret != nullptr) *new_admin_secret = created->first;
-    }
-  } else if (!options.admin_key.empty()) {
+  if (!options.admin_key.empty()) {
+    // STRATA_ADMIN_KEY: stored on every start where it is new (a restart with it is a no-op).
     auto imported =
         service->keys_->Import(options.admin_key, "admin (STRATA_ADMIN_KEY)", Role::kAdmin);
     if (!imported.ok() && !imported.status().IsAlreadyExists()) return imported.status();
+  } else if (!service->keys_->HasActiveAdmin()) {
+    // First start (or every admin key revoked): an admin key, shown once by the caller.
+    auto created = service->keys_->Create("admin (first start)", Role::kAdmin);
+    if (!created.ok()) return created.status();
+    if (new_admin_secret != nullptr) *new_admin_secret = created->first;
   }
   return service;
 }
