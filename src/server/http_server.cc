@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -10,7 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -64,7 +64,7 @@ struct Shared {
   // Live sessions, so that Stop can reach them.
   struct SessionBase {
     virtual ~SessionBase() = default;
-    virtual void Shutdown() = 0;  // close when idle; posted to the session's strand
+    virtual void Shutdown() = 0;  // close when idle; posted to the session's thread
   };
   std::mutex mu;
   std::unordered_map<uint64_t, std::weak_ptr<SessionBase>> sessions;
@@ -84,34 +84,107 @@ struct Shared {
 
 using SessionBase = Shared::SessionBase;
 
+// Every session's handlers run on the one thread of its io_context, so no strand is needed, and
+// the concrete executor type spares the type-erased any_io_executor on every operation.
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Executor>;
 template <bool kTls>
-using StreamOf = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+using StreamOf = std::conditional_t<kTls, beast::ssl_stream<Socket>, Socket>;
 
-HttpRequest ToRequest(const http::request<http::string_body>& req, const std::string& remote,
-                      bool* bad_target) {
-  HttpRequest out;
-  out.method = std::string(req.method_string());
-  *bad_target = !ParseTarget(std::string_view(req.target().data(), req.target().size()), &out);
-  for (const auto& field : req) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers.emplace_back(std::move(name), std::string(field.value()));
+template <bool kTls>
+Socket& SocketOf(StreamOf<kTls>& stream) {
+  if constexpr (kTls) {
+    return stream.next_layer();
+  } else {
+    return stream;
   }
-  out.body = req.body();
-  out.remote = remote;
-  return out;
 }
 
-http::response<http::string_body> ToBeast(HttpResponse response, unsigned version,
-                                          bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(response.status), version};
-  res.set(http::field::server, "strata");
-  if (!response.content_type.empty()) res.set(http::field::content_type, response.content_type);
-  for (auto& [name, value] : response.headers) res.set(name, value);
-  res.body() = std::move(response.body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  return res;
+// Beast's HTTP/1.1 parser, writing straight into the handlers' HttpRequest: no basic_fields
+// (an allocation per field) and no second copy of every header. Not reusable: one per request.
+class RequestParser : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(HttpRequest* out) : out_(out) {}
+  unsigned version() const { return version_; }
+  bool bad_target() const { return bad_target_; }
+
+ private:
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
+                       int version, beast::error_code&) override {
+    out_->method.assign(method.data(), method.size());
+    version_ = static_cast<unsigned>(version);
+    bad_target_ = !ParseTarget(std::string_view(target.data(), target.size()), out_);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    std::string lower(name.data(), name.size());
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out_->headers.emplace_back(std::move(lower), std::string(value.data(), value.size()));
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    // The parser has checked the length against body_limit already.
+    if (length) out_->body.reserve(static_cast<size_t>(*length));
+  }
+  size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    out_->body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+    out_->body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  HttpRequest* out_;
+  unsigned version_ = 11;
+  bool bad_target_ = false;
+};
+
+// The request again as Beast's message, for the WebSocket handshake (rare: once a connection).
+http::request<http::string_body> ToBeastRequest(const HttpRequest& request, unsigned version) {
+  http::request<http::string_body> req;
+  req.method_string(request.method);
+  req.target(request.target);
+  req.version(version);
+  for (const auto& [name, value] : request.headers) req.insert(name, value);
+  return req;
+}
+
+void AppendHeaderLine(std::string_view name, std::string_view value, std::string* out) {
+  out->append(name);
+  out->append(": ");
+  // A value never ends the header early: CR and LF become spaces.
+  for (char c : value) out->push_back(c == '\r' || c == '\n' ? ' ' : c);
+  out->append("\r\n");
+}
+
+// The status line and headers of `response`, written here rather than through Beast's
+// serializer: a handful of appends instead of a field list with an allocation per field.
+// Returns whether the body goes out (never for 1xx, 204 and 304).
+bool AppendHead(const HttpResponse& response, unsigned version, bool keep_alive, std::string* out) {
+  out->append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  out->append(std::to_string(response.status));
+  out->push_back(' ');
+  beast::string_view reason = http::obsolete_reason(static_cast<http::status>(response.status));
+  out->append(reason.data(), reason.size());
+  out->append("\r\nServer: strata\r\n");
+  if (!response.content_type.empty()) {
+    AppendHeaderLine("Content-Type", response.content_type, out);
+  }
+  for (const auto& [name, value] : response.headers) AppendHeaderLine(name, value, out);
+  const bool body = response.status / 100 != 1 && response.status != 204 && response.status != 304;
+  if (body) AppendHeaderLine("Content-Length", std::to_string(response.body.size()), out);
+  if (!keep_alive) {
+    out->append("Connection: close\r\n");
+  } else if (version == 10) {
+    out->append("Connection: keep-alive\r\n");
+  }
+  out->append("\r\n");
+  return body;
 }
 
 // ---- WebSocket -----------------------------------------------------------------------------
@@ -131,7 +204,6 @@ class WsSession : public SessionBase,
 
   void Run(http::request<http::string_body> req, std::optional<ApiKeyInfo> principal) {
     id_ = shared_->Register(this->weak_from_this());
-    beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "strata"); }));
@@ -243,7 +315,7 @@ class WsSession : public SessionBase,
   std::optional<ApiKeyInfo> principal_;
   beast::flat_buffer buffer_;
   std::unique_ptr<WsConnection> conn_;
-  std::deque<std::string> queue_;  // strand only
+  std::deque<std::string> queue_;  // the session's thread only
   std::string out_;                // the message being written
   bool writing_ = false;
   bool read_paused_ = false;
@@ -259,7 +331,10 @@ template <bool kTls>
 class HttpSession : public SessionBase, public std::enable_shared_from_this<HttpSession<kTls>> {
  public:
   HttpSession(Shared* shared, StreamOf<kTls>&& stream, std::string remote)
-      : shared_(shared), stream_(std::move(stream)), remote_(std::move(remote)) {
+      : shared_(shared),
+        stream_(std::move(stream)),
+        remote_(std::move(remote)),
+        timer_(SocketOf<kTls>(stream_).get_executor()) {
     shared_->service->metrics()->ConnectionOpened();
   }
   ~HttpSession() override {
@@ -269,12 +344,12 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
 
   void Run() {
     id_ = shared_->Register(this->weak_from_this());
-    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    net::dispatch(timer_.get_executor(), [self = this->shared_from_this()] {
+      self->SetDeadline(self->shared_->options.request_timeout_ms);
+      self->WatchDeadline();
       if constexpr (kTls) {
-        beast::get_lowest_layer(self->stream_)
-            .expires_after(std::chrono::milliseconds(self->shared_->options.request_timeout_ms));
         self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
-          if (ec) return;
+          if (ec) return self->Finish();
           self->DoRead();
         });
       } else {
@@ -284,20 +359,39 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   }
 
   void Shutdown() override {
-    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->idle_) beast::get_lowest_layer(self->stream_).socket().close();
+    net::post(timer_.get_executor(), [self = this->shared_from_this()] {
+      if (self->idle_) self->CloseSocket();
     });
   }
 
  private:
+  // Timeouts: one timer per connection that wakes at the deadline and re-arms when the deadline
+  // has moved on, so a request costs a clock read instead of arming and cancelling a timer for
+  // every read and write.
+  void SetDeadline(uint32_t ms) {
+    deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  }
+  void WatchDeadline() {
+    timer_.expires_at(deadline_);
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->finished_) return;
+      if (std::chrono::steady_clock::now() >= self->deadline_) {
+        self->timed_out_ = true;
+        return self->CloseSocket();  // the pending read or write fails and ends the session
+      }
+      self->WatchDeadline();
+    });
+  }
+
   void DoRead() {
     if (shared_->stopping) return DoClose();
-    parser_.emplace();
+    request_ = HttpRequest();
+    request_.remote = remote_;
+    parser_.emplace(&request_);
     parser_->body_limit(shared_->options.max_body_bytes);
     parser_->header_limit(64 << 10);
     idle_ = true;
-    beast::get_lowest_layer(stream_).expires_after(
-        std::chrono::milliseconds(shared_->options.idle_timeout_ms));
+    SetDeadline(shared_->options.idle_timeout_ms);
     http::async_read_header(
         stream_, buffer_, *parser_,
         beast::bind_front_handler(&HttpSession::OnHeader, this->shared_from_this()));
@@ -306,15 +400,16 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   void OnHeader(beast::error_code ec, size_t) {
     idle_ = false;
     if (ec) return OnReadError(ec);
-    beast::get_lowest_layer(stream_).expires_after(
-        std::chrono::milliseconds(shared_->options.request_timeout_ms));
+    if (parser_->is_done()) return OnRead(ec, 0);  // no body: spare a second read operation
+    SetDeadline(shared_->options.request_timeout_ms);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::OnRead, this->shared_from_this()));
   }
 
   void OnReadError(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == beast::error::timeout || ec == net::error::eof || ec == net::error::bad_descriptor) {
+    if (timed_out_ || ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == net::error::eof || ec == net::error::bad_descriptor ||
+        ec == net::error::connection_reset) {
       return DoClose();
     }
     // A request the parser refused: answer once, then close (the stream is out of step).
@@ -328,43 +423,49 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
 
   void OnRead(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
-    http::request<http::string_body> req = parser_->release();
-    if (websocket::is_upgrade(req)) return Upgrade(std::move(req));
-    bool bad_target = false;
-    HttpRequest request = ToRequest(req, remote_, &bad_target);
-    HttpResponse response = bad_target
+    const unsigned version = parser_->version();
+    const bool keep_alive = parser_->keep_alive();
+    if (parser_->upgrade()) {
+      auto req = ToBeastRequest(request_, version);
+      if (websocket::is_upgrade(req)) return Upgrade(std::move(req));
+    }
+    HttpResponse response = parser_->bad_target()
                                 ? ErrorResponse(Status::InvalidArgument("malformed request target"))
-                                : Dispatch(shared_->service, shared_->router, request);
-    Respond(std::move(response), req.version(), req.keep_alive() && !shared_->stopping);
+                                : Dispatch(shared_->service, shared_->router, request_);
+    Respond(std::move(response), version, keep_alive && !shared_->stopping);
   }
 
   void Respond(HttpResponse response, unsigned version, bool keep_alive) {
-    res_ = ToBeast(std::move(response), version, keep_alive);
-    http::async_write(stream_, res_,
-                      beast::bind_front_handler(&HttpSession::OnWrite, this->shared_from_this()));
+    keep_alive_ = keep_alive;
+    head_.clear();
+    const bool with_body = AppendHead(response, version, keep_alive, &head_);
+    body_ = with_body ? std::move(response.body) : std::string();
+    SetDeadline(shared_->options.request_timeout_ms);  // a client must read its answer too
+    std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
+    net::async_write(stream_, buffers,
+                     beast::bind_front_handler(&HttpSession::OnWrite, this->shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t) {
-    if (ec) return;
-    if (!res_.keep_alive()) return DoClose();
+    if (ec) return Finish();
+    if (!keep_alive_) return DoClose();
     DoRead();
   }
 
   void Upgrade(http::request<http::string_body> req) {
-    bool bad_target = false;
-    HttpRequest request = ToRequest(req, remote_, &bad_target);
-    if (bad_target || request.path != "/ws") {
+    if (parser_->bad_target() || request_.path != "/ws") {
       return Respond(ErrorResponse(Status::NotFound("WebSocket upgrades are served on /ws")),
                      req.version(), false);
     }
     std::optional<ApiKeyInfo> principal;
-    std::string_view key = RequestKey(request);
+    std::string_view key = RequestKey(request_);
     if (!key.empty()) {
       auto auth = shared_->service->Authorize(key, Role::kRead);
       if (!auth.ok()) return Respond(ErrorResponse(auth.status()), req.version(), false);
       principal = std::move(auth).value();
     }
     if (!shared_->options.quiet) spdlog::info("{} \"GET /ws\" 101", remote_);
+    Finish();  // the WebSocket session owns the stream and its timeouts from here
     auto ws = std::make_shared<WsSession<kTls>>(shared_, std::move(stream_));
     ws->Run(std::move(req), std::move(principal));
   }
@@ -372,21 +473,44 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
   void DoClose() {
     beast::error_code ec;
     if constexpr (kTls) {
-      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+      if (!finished_) {
+        SetDeadline(2000);
+        stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->Finish(); });
+        return;
+      }
     } else {
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.shutdown(tcp::socket::shutdown_send, ec);
     }
+    Finish();
+  }
+
+  // No further I/O: the timer lets go of the session, which ends with its last handler.
+  void Finish() {
+    finished_ = true;
+    timer_.cancel();
+  }
+
+  void CloseSocket() {
+    beast::error_code ec;
+    SocketOf<kTls>(stream_).close(ec);
   }
 
   Shared* shared_;
   StreamOf<kTls> stream_;
   std::string remote_;
+  net::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_;
   uint64_t id_ = 0;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> res_;
+  HttpRequest request_;
+  std::optional<RequestParser> parser_;
+  std::string head_;  // the response being written: head, then body
+  std::string body_;
+  bool keep_alive_ = true;
   bool idle_ = false;  // waiting for a request: Stop may close it
+  bool timed_out_ = false;
+  bool finished_ = false;
 };
 
 }  // namespace
@@ -405,8 +529,7 @@ struct HttpServer::Impl {
   std::once_flag stop_once;
 
   void Accept() {
-    acceptor.async_accept(net::make_strand(shared.NextIoContext()), [this](beast::error_code ec,
-                                                                           tcp::socket socket) {
+    acceptor.async_accept(shared.NextIoContext(), [this](beast::error_code ec, Socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
         spdlog::warn("accept: {}", ec.message());
@@ -420,21 +543,22 @@ struct HttpServer::Impl {
         // Over the limit: a short refusal, written at once, then close.
         HttpResponse busy = ErrorResponse(Status::Busy(
             "too many connections (limit " + std::to_string(shared.options.max_connections) + ")"));
-        auto res = ToBeast(std::move(busy), 11, false);
+        std::string head;
+        AppendHead(busy, 11, false, &head);
         if (!shared.tls) {
           socket.non_blocking(false, ignored);
-          http::write(socket, res, ignored);
+          std::array<net::const_buffer, 2> buffers{net::buffer(head), net::buffer(busy.body)};
+          net::write(socket, buffers, ignored);
         }
         socket.shutdown(tcp::socket::shutdown_both, ignored);
         socket.close(ignored);
         if (!shared.options.quiet) spdlog::warn("{} refused: too many connections", remote);
       } else if (shared.tls) {
         std::make_shared<HttpSession<true>>(
-            &shared, beast::ssl_stream<beast::tcp_stream>(std::move(socket), *shared.tls), remote)
+            &shared, beast::ssl_stream<Socket>(std::move(socket), *shared.tls), remote)
             ->Run();
       } else {
-        std::make_shared<HttpSession<false>>(&shared, beast::tcp_stream(std::move(socket)), remote)
-            ->Run();
+        std::make_shared<HttpSession<false>>(&shared, std::move(socket), remote)->Run();
       }
       Accept();
     });
