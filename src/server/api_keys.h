@@ -53,6 +53,9 @@ class ApiKeys {
   struct Entry {
     ApiKeyInfo info;
     std::string hash;  // SHA-256 of the secret, raw bytes
+    // The secret itself once a request has proven it (memory only): later requests compare
+    // with it instead of hashing again.
+    mutable std::string verified_secret;
   };
   std::unordered_map<std::string, Entry> by_id_;
 };

@@ -80,6 +80,14 @@ TEST_F(ApiKeysTest, CreateAuthenticateRevokeList) {
   ASSERT_TRUE(auth.ok()) << auth.status().ToString();
   EXPECT_EQ(auth->id, reader.id);
   EXPECT_EQ(auth->role, Role::kRead);
+  // Once proven, a secret is remembered: another secret with the same id still fails, and
+  // the proven one still passes.
+  std::string forged = reader_secret;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(AuthCode(forged), Status::Code::kUnauthenticated);
+  EXPECT_EQ(AuthCode(reader_secret.substr(0, reader_secret.size() - 1)),
+            Status::Code::kUnauthenticated);
+  EXPECT_TRUE(keys_->Authenticate(reader_secret).ok());
   auth = keys_->Authenticate(admin_secret);
   ASSERT_TRUE(auth.ok());
   EXPECT_EQ(auth->role, Role::kAdmin);
