@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <fstream>
@@ -28,6 +29,11 @@ void AddServerBenchOptions(CLI::App* cmd, ServerBenchConfig* config, std::string
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--connections", *connections, "Comma-separated connection counts")
+      ->capture_default_str();
+  cmd->add_option("--workloads", config->workloads,
+                  "Workloads to run: http-get, http-insert, ws-get, ws-insert")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"http-get", "http-insert", "ws-get", "ws-insert"}))
       ->capture_default_str();
   cmd->add_option("--depth", config->depth, "WebSocket pipelining: frames per message")
       ->capture_default_str()
@@ -220,8 +226,15 @@ int RunServerBench(const ServerBenchConfig& config) {
   int run = 0;
   const bool wrk = config.use_wrk && server_bench::OnPath("wrk");
   if (config.use_wrk && !wrk) report.notes.push_back("wrk is not on PATH: no wrk rows");
-  for (Workload w :
-       {Workload::kHttpGet, Workload::kHttpInsert, Workload::kWsGet, Workload::kWsInsert}) {
+  const std::pair<Workload, const char*> kWorkloads[] = {{Workload::kHttpGet, "http-get"},
+                                                         {Workload::kHttpInsert, "http-insert"},
+                                                         {Workload::kWsGet, "ws-get"},
+                                                         {Workload::kWsInsert, "ws-insert"}};
+  for (const auto& [w, name] : kWorkloads) {
+    if (std::find(config.workloads.begin(), config.workloads.end(), name) ==
+        config.workloads.end()) {
+      continue;
+    }
     for (int c : config.connections) {
       LoadSpec spec;
       spec.workload = w;

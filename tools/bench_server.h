@@ -32,6 +32,8 @@ struct ServerBenchConfig {
   uint64_t num = 100000;  // documents loaded before the workloads
   double seconds = 5;     // per workload and connection count
   std::vector<int> connections = {1, 16, 64};
+  // Which workloads run: "http-get", "http-insert", "ws-get", "ws-insert" (all by default).
+  std::vector<std::string> workloads = {"http-get", "http-insert", "ws-get", "ws-insert"};
   int depth = 16;           // WebSocket frames per message
   int threads = 2;          // the server's I/O threads (when it is started here)
   double soak_seconds = 0;  // mixed-load memory run; 0: none

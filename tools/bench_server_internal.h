@@ -13,6 +13,7 @@
 #include "bench_report.h"
 #include "bench_server.h"
 #include "strata/status.h"
+#include "strata/value.h"
 
 namespace strata::tools::server_bench {
 
@@ -48,6 +49,7 @@ struct LoadResult {
 
 // The document of id `id` (about 100 bytes of JSON), as JSON text and as a Value's fields.
 std::string DocJson(std::string_view id, uint64_t i);
+Value DocValue(std::string_view id, uint64_t i);
 
 // Inserts k0 .. k(num-1) with POST /collections/bench/bulk in batches of 1000.
 Status LoadDocuments(const Target& target, uint64_t num, double* seconds);
