@@ -165,6 +165,9 @@ class Collection {
   Result<Value> InsertOne(Value doc);                              // returns the _id
   Result<std::vector<Value>> InsertMany(std::vector<Value> docs);  // atomic: all or none
   Result<Value> Get(const Value& id);                              // NotFound when absent
+  // Appends the stored document of `id` in the binary document format (docs/formats/
+  // documents.md), validated, without building a Value: for servers that pass it on as is.
+  Status GetEncoded(const Value& id, std::string* out);
 
   Result<std::unique_ptr<Cursor>> Find(const Value& filter, const FindOptions& options = {});
   Result<std::optional<Value>> FindOne(const Value& filter, const FindOptions& options = {});

@@ -180,6 +180,12 @@ Result<Value> Collection::Get(const Value& id) {
   return db_->store_->Get(view.get(), *def, id);
 }
 
+Status Collection::GetEncoded(const Value& id, std::string* out) {
+  auto def = db::ReadableCollection(db_->store_.get(), name_);
+  auto view = db_->store_->BeginRead(/*snapshot=*/false);
+  return db_->store_->GetEncoded(view.get(), *def, id, out);
+}
+
 Result<std::unique_ptr<Cursor>> Collection::Find(const Value& filter, const FindOptions& options) {
   auto def = db::ReadableCollection(db_->store_.get(), name_);
   auto spec = db::MakeQuerySpec(filter, options);

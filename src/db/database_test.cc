@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "codec/document.h"
 #include "codec/json.h"
 #include "strata/db.h"
 
@@ -81,6 +82,26 @@ TEST_P(DatabaseTest, InsertGetFindAndPersist) {
   EXPECT_TRUE(users.Get(Value("nope")).status().IsNotFound());
   EXPECT_TRUE(db_->collection("missing").Get(Value(1)).status().IsNotFound());
   EXPECT_EQ(db_->ListCollections().size(), 1u);  // reads create nothing
+}
+
+TEST_P(DatabaseTest, GetEncodedAppendsTheStoredDocument) {
+  auto users = db_->collection("users");
+  auto id = users.InsertOne(J(R"({"name": "ada", "n": 1, "x": 2.5, "a": [1, {"b": null}]})"));
+  ASSERT_TRUE(id.ok());
+  std::string out = "prefix";
+  ASSERT_TRUE(users.GetEncoded(*id, &out).ok());
+  ASSERT_EQ(out.substr(0, 6), "prefix");
+  Value decoded;
+  ASSERT_TRUE(codec::DecodeDocument(Slice(out.data() + 6, out.size() - 6), &decoded).ok());
+  EXPECT_EQ(decoded, *users.Get(*id));
+  // Absent documents and collections: NotFound, and nothing appended.
+  const std::string before = out;
+  EXPECT_TRUE(users.GetEncoded(Value("nope"), &out).IsNotFound());
+  EXPECT_TRUE(db_->collection("missing").GetEncoded(Value(1), &out).IsNotFound());
+  EXPECT_EQ(out, before);
+  std::string again;
+  ASSERT_TRUE(users.GetEncoded(*id, &again).ok());
+  EXPECT_EQ(again, out.substr(6));
 }
 
 TEST_P(DatabaseTest, DropCollectionIfEmptyKeepsACollectionWithDocuments) {

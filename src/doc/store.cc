@@ -417,6 +417,26 @@ Result<Value> Store::Get(Transaction* txn, const CollectionDef& def, const Value
   return doc;
 }
 
+Status Store::GetEncoded(Transaction* txn, const CollectionDef& def, const Value& id,
+                         std::string* out) {
+  std::string bytes;
+  Status s = txn->Get(RecordKey(def.info.prefix, id), &bytes);
+  if (!s.ok()) {
+    if (s.IsNotFound()) {
+      return Status::NotFound("no document with _id " + IdString(id) + " in '" + def.info.name +
+                              "'");
+    }
+    return s;
+  }
+  // Validated as Get's decode would: corrupt bytes are reported, never passed on.
+  auto view = codec::DocView::Open(bytes);
+  if (!view.ok()) {
+    return view.status().WithContext("collection '" + def.info.name + "', _id " + IdString(id));
+  }
+  out->append(bytes);
+  return Status::OK();
+}
+
 Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value& id,
                         const Value* old_doc, const Value& doc, bool check_exists) {
   STRATA_RETURN_IF_ERROR(CheckDocument(def, doc));

@@ -81,6 +81,8 @@ class Store {
   Status Remove(Transaction* txn, const CollectionDef& def, const Value& old_doc);
   // NotFound when absent.
   Result<Value> Get(Transaction* txn, const CollectionDef& def, const Value& id);
+  // The stored bytes of the same document, validated, appended to *out (unchanged on error).
+  Status GetEncoded(Transaction* txn, const CollectionDef& def, const Value& id, std::string* out);
 
   Result<CheckReport> Check(bool repair);
 
