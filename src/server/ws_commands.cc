@@ -182,6 +182,18 @@ FindOptions FindOptionsOf(const Value& p) {
 
 FindOptions FindOptionsFromPayload(const Value& payload) { return FindOptionsOf(payload); }
 
+Status AppendGetResult(const CommandContext& ctx, const Request& request, std::string* out) {
+  const Value& p = request.payload;
+  const size_t start = BeginFrame(out, Kind::kResult, request.id);
+  Status s = ctx.service->db()->collection(Str(p, "collection")).GetEncoded(*p.Find("id"), out);
+  if (!s.ok()) {
+    out->resize(start);
+    return s;
+  }
+  EndFrame(out, start);
+  return Status::OK();
+}
+
 Result<Value> RunQuick(const CommandContext& ctx, const Request& request) {
   const Value& p = request.payload;
   Database* db = ctx.service->db();

@@ -31,6 +31,11 @@ struct CommandContext {
 // PING, CANCEL, SUBSCRIBE and UNSUBSCRIBE).
 Result<Value> RunQuick(const CommandContext& ctx, const Request& request);
 
+// A GET outside a transaction, answered with the stored document's bytes as the RESULT frame's
+// payload (the protocol's payload format is the storage format): no Value is built, decoded or
+// encoded again. Appends the frame to *out; on error appends nothing and returns why.
+Status AppendGetResult(const CommandContext& ctx, const Request& request, std::string* out);
+
 // The items of a paged read, one at a time, encoded as binary documents.
 class ItemSource {
  public:

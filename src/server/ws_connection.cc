@@ -232,6 +232,14 @@ void WsConnection::Impl::Handle(Request& request) {
     case Command::kUnsubscribe:
       Unsubscribe(request);
       break;
+    case Command::kGet:
+      if (request.payload.Find("txn") == nullptr) {
+        CommandContext ctx{service, &*principal, &known_collections};
+        status = AppendGetResult(ctx, request, &out);
+        if (!status.ok()) Fail(request.id, status);
+        break;
+      }
+      [[fallthrough]];
     default: {
       CommandContext ctx{service, &*principal, &known_collections};
       auto result = RunQuick(ctx, request);
