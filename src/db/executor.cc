@@ -93,10 +93,9 @@ QueryCursor::QueryCursor(doc::Store* store, std::shared_ptr<const doc::Collectio
       owned_(std::move(owned)),
       spec_(std::move(spec)) {
   if (owned_) txn_ = owned_.get();
-  plan_ = ChoosePlan(*def_, spec_.filter, spec_.sort);
+  plan_ = ChoosePlan(*def_, spec_.filter, spec_.sort, /*describe=*/false);
   explain_.plan = plan_.Describe();
-  explain_.index = plan_.kind == Plan::Kind::kIndexScan ? plan_.index.info.name : "";
-  explain_.bounds = plan_.bounds;
+  explain_.index = plan_.kind == Plan::Kind::kIndexScan ? plan_.index->info.name : "";
   explain_.sort_from_index = plan_.sort_satisfied && !spec_.sort.empty();
   // Only scans benefit: documents an index or an _id lookup fetched mostly match already.
   for (const query::PathPredicate& p : spec_.filter.predicates()) {
@@ -107,6 +106,14 @@ QueryCursor::QueryCursor(doc::Store* store, std::shared_ptr<const doc::Collectio
     }
     if (usable) prefilter_.push_back(&p);
   }
+}
+
+const Explain& QueryCursor::stats() const {
+  if (!described_) {
+    explain_.bounds = ChoosePlan(*def_, spec_.filter, spec_.sort, /*describe=*/true).bounds;
+    described_ = true;
+  }
+  return explain_;
 }
 
 Status QueryCursor::Materialize(Slice bytes, Value* doc, bool* skip) {
@@ -204,25 +211,25 @@ Result<bool> QueryCursor::NextMatch(Value* doc) {
       STRATA_RETURN_IF_ERROR(OpenRange());
       continue;
     }
-    std::string record_key;
-    std::string bytes;
     Slice doc_bytes;
     if (plan_.kind == Plan::Kind::kIndexScan) {
       ++explain_.keys_examined;
-      std::string id;
-      STRATA_RETURN_IF_ERROR(doc::IndexEntryIdElement(plan_.index, it_->key(), it_->value(), &id));
-      if (plan_.dedupe && !seen_.insert(id).second) {
+      STRATA_RETURN_IF_ERROR(
+          doc::IndexEntryIdElement(*plan_.index, it_->key(), it_->value(), &id_));
+      if (plan_.dedupe && !seen_.insert(id_).second) {
         plan_.reverse ? it_->Prev() : it_->Next();
         continue;
       }
-      record_key = doc::RecordPrefix(def_->info.prefix) + id;
-      Status s = txn_->Get(record_key, &bytes);
+      record_key_.assign(1, doc::kRecordSpace);
+      doc::AppendPrefixId(&record_key_, def_->info.prefix);
+      record_key_ += id_;
+      Status s = txn_->Get(record_key_, &bytes_);
       if (s.IsNotFound()) {
-        return Status::Corruption("index '" + plan_.index.info.name +
+        return Status::Corruption("index '" + plan_.index->info.name +
                                   "' has an entry for a missing record (run check --repair)");
       }
       STRATA_RETURN_IF_ERROR(s);
-      doc_bytes = Slice(bytes);
+      doc_bytes = Slice(bytes_);
     } else {
       doc_bytes = it_->value();
       if (plan_.kind == Plan::Kind::kIdLookup) ++explain_.keys_examined;
@@ -231,9 +238,13 @@ Result<bool> QueryCursor::NextMatch(Value* doc) {
     bool skip = false;
     STRATA_RETURN_IF_ERROR(Materialize(doc_bytes, doc, &skip));
     if (!skip && spec_.filter.Matches(*doc)) {
-      position_ = it_->key().ToString();
-      last_record_key_ =
-          plan_.kind == Plan::Kind::kIndexScan ? std::move(record_key) : it_->key().ToString();
+      const Slice key = it_->key();
+      position_.assign(key.data(), key.size());
+      if (plan_.kind == Plan::Kind::kIndexScan) {
+        last_record_key_ = record_key_;
+      } else {
+        last_record_key_.assign(key.data(), key.size());
+      }
       if (spec_.track_reads) txn_->Track(last_record_key_);
       return true;
     }

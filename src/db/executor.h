@@ -43,7 +43,7 @@ class QueryCursor final : public Cursor {
 
   Result<bool> Next(Value* doc) override;
   std::string ResumeToken() const override;
-  const Explain& stats() const override { return explain_; }
+  const Explain& stats() const override;
 
   // The record key of the document Next returned last (for updates and deletes).
   const std::string& last_record_key() const { return last_record_key_; }
@@ -64,7 +64,8 @@ class QueryCursor final : public Cursor {
   std::unique_ptr<doc::Transaction> owned_;
   QuerySpec spec_;
   Plan plan_;
-  Explain explain_;
+  mutable Explain explain_;
+  mutable bool described_ = false;  // explain_.bounds filled (planning skips it: it is costly)
   std::vector<const query::PathPredicate*> prefilter_;  // top-level fields only
 
   size_t range_ = 0;  // index into plan_.ranges (from the end when reverse)
@@ -73,6 +74,7 @@ class QueryCursor final : public Cursor {
   std::unordered_set<std::string> seen_;  // dedupe for multikey scans
   std::string position_;                  // the kv key of the last returned document's entry
   std::string last_record_key_;
+  std::string id_, record_key_, bytes_;  // reused for every index entry
   int64_t skipped_ = 0, returned_ = 0;
 
   bool sorted_ready_ = false;

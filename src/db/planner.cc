@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <string_view>
 
 #include "codec/json.h"
 #include "codec/key_codec.h"
@@ -113,27 +113,41 @@ ElementRange RangeOf(const std::vector<const query::PathPredicate*>& preds, bool
 }
 
 struct PathConditions {
-  std::vector<Value> eq;  // equal to any of these ($eq, $in); empty when none
+  std::vector<const Value*> eq;  // equal to any of these ($eq, $in); empty when none
   bool has_eq = false;
   std::vector<const query::PathPredicate*> ranges;
 };
 
-std::map<std::string, PathConditions> GroupByPath(const query::Filter& filter) {
-  std::map<std::string, PathConditions> out;
+// Conditions by path, in first-seen order. A filter has few paths: a vector beats a map.
+using Conditions = std::vector<std::pair<std::string_view, PathConditions>>;
+
+const PathConditions* FindPath(const Conditions& conds, std::string_view path) {
+  for (const auto& [p, c] : conds) {
+    if (p == path) return &c;
+  }
+  return nullptr;
+}
+
+Conditions GroupByPath(const query::Filter& filter) {
+  Conditions out;
+  out.reserve(filter.predicates().size());
   for (const query::PathPredicate& p : filter.predicates()) {
-    PathConditions& c = out[p.path];
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == p.path; });
+    if (it == out.end()) it = out.emplace(out.end(), p.path, PathConditions());
+    PathConditions& c = it->second;
     if (p.op == Op::kEq || p.op == Op::kIn) {
       if (c.has_eq) {
         // Two equality conditions: keep the values both allow.
-        std::vector<Value> both;
-        for (const Value& a : c.eq) {
+        std::vector<const Value*> both;
+        for (const Value* a : c.eq) {
           for (const Value& b : p.operands) {
-            if (CompareValues(a, b) == 0) both.push_back(a);
+            if (CompareValues(*a, b) == 0) both.push_back(a);
           }
         }
         c.eq = std::move(both);
       } else {
-        c.eq = p.operands;
+        for (const Value& v : p.operands) c.eq.push_back(&v);
         c.has_eq = true;
       }
     } else {
@@ -165,10 +179,12 @@ struct Candidate {
 
 constexpr size_t kMaxRanges = 1000;
 
-Candidate PlanIndex(const doc::IndexDef& idx, const std::map<std::string, PathConditions>& conds,
-                    const query::SortSpec& sort) {
+Candidate PlanIndex(const doc::IndexDef& idx, const Conditions& conds, const query::SortSpec& sort,
+                    bool describe) {
   Candidate c;
   const auto& fields = idx.info.fields;
+  // Most indexes have no condition on their first field: skip them before allocating.
+  if (fields.empty() || FindPath(conds, fields[0].first) == nullptr) return c;
   std::string prefix = doc::IndexPrefix(idx.prefix);
   std::vector<std::string> combos{prefix};
   std::string bounds;
@@ -176,13 +192,13 @@ Candidate PlanIndex(const doc::IndexDef& idx, const std::map<std::string, PathCo
   bool range_used = false;
   ElementRange range;
   for (const auto& [path, dir] : fields) {
-    auto it = conds.find(path);
-    if (it == conds.end()) break;
-    const PathConditions& pc = it->second;
+    const PathConditions* found = FindPath(conds, path);
+    if (found == nullptr) break;
+    const PathConditions& pc = *found;
     if (pc.has_eq) {
       std::vector<std::string> encs;
-      for (const Value& v : pc.eq) {
-        for (std::string& e : EqualEncodings(v)) {
+      for (const Value* v : pc.eq) {
+        for (std::string& e : EqualEncodings(*v)) {
           if (dir < 0) doc::InvertBytes(&e, 0);
           encs.push_back(std::move(e));
         }
@@ -194,14 +210,16 @@ Candidate PlanIndex(const doc::IndexDef& idx, const std::map<std::string, PathCo
       }
       combos = std::move(next);
       ++eq_fields;
-      bounds += (bounds.empty() ? "" : ", ") + path + " in [" + std::to_string(pc.eq.size()) +
-                " value(s)" + (pc.eq.size() == 1 ? ": " + codec::ToJson(pc.eq[0]) : "") + "]";
+      if (describe) {
+        bounds += (bounds.empty() ? "" : ", ") + path + " in [" + std::to_string(pc.eq.size()) +
+                  " value(s)" + (pc.eq.size() == 1 ? ": " + codec::ToJson(*pc.eq[0]) : "") + "]";
+      }
       continue;
     }
     if (!pc.ranges.empty() && dir > 0) {
       range = RangeOf(pc.ranges, !idx.info.multikey);
       range_used = true;
-      bounds += (bounds.empty() ? "" : ", ") + path + " in a range";
+      if (describe) bounds += (bounds.empty() ? "" : ", ") + path + " in a range";
     }
     break;
   }
@@ -215,9 +233,9 @@ Candidate PlanIndex(const doc::IndexDef& idx, const std::map<std::string, PathCo
   }
   SortAndMerge(&c.plan.ranges);
   c.plan.kind = Plan::Kind::kIndexScan;
-  c.plan.index = idx;
+  c.plan.index = &idx;
   c.plan.dedupe = idx.info.multikey;
-  c.plan.bounds = bounds;
+  c.plan.bounds = std::move(bounds);
   c.score = static_cast<int>(eq_fields) * 4 + (range_used ? 2 : 0);
   if (idx.info.unique && eq_fields == fields.size()) c.score += 8;
   // Any order will do without a sort; with one, it is free when it follows the index fields
@@ -249,7 +267,7 @@ std::string Plan::Describe() const {
     case Kind::kIdLookup:
       return "IDHACK";
     case Kind::kIndexScan:
-      return "IXSCAN " + index.info.name;
+      return "IXSCAN " + (index != nullptr ? index->info.name : std::string());
     case Kind::kCollectionScan:
       return "COLLSCAN";
   }
@@ -257,17 +275,17 @@ std::string Plan::Describe() const {
 }
 
 Plan ChoosePlan(const doc::CollectionDef& def, const query::Filter& filter,
-                const query::SortSpec& sort) {
+                const query::SortSpec& sort, bool describe) {
   auto conds = GroupByPath(filter);
   std::string record_prefix = doc::RecordPrefix(def.info.prefix);
   bool sort_by_id = sort.keys().size() == 1 && sort.keys()[0].first == "_id";
 
   // _id equality: direct lookups.
-  if (auto it = conds.find("_id"); it != conds.end() && it->second.has_eq) {
+  if (const PathConditions* id = FindPath(conds, "_id"); id != nullptr && id->has_eq) {
     Plan p;
     p.kind = Plan::Kind::kIdLookup;
-    for (const Value& v : it->second.eq) {
-      for (const std::string& e : EqualEncodings(v)) {
+    for (const Value* v : id->eq) {
+      for (const std::string& e : EqualEncodings(*v)) {
         std::string key = record_prefix + e;
         p.ranges.push_back({key, key + '\0'});
       }
@@ -275,23 +293,23 @@ Plan ChoosePlan(const doc::CollectionDef& def, const query::Filter& filter,
     SortAndMerge(&p.ranges);
     p.sort_satisfied = sort.empty() || sort_by_id;
     p.reverse = sort_by_id && sort.keys()[0].second < 0;
-    p.bounds = "_id in [" + std::to_string(it->second.eq.size()) + " value(s)]";
+    if (describe) p.bounds = "_id in [" + std::to_string(id->eq.size()) + " value(s)]";
     return p;
   }
 
   Candidate best;
   for (const doc::IndexDef& idx : def.indexes) {
     if (idx.info.state != "ready" || idx.info.kind != "field") continue;
-    Candidate c = PlanIndex(idx, conds, sort);
+    Candidate c = PlanIndex(idx, conds, sort, describe);
     if (c.score > best.score) best = std::move(c);
   }
-  if (best.score > 0) return best.plan;
+  if (best.score > 0) return std::move(best.plan);
 
   Plan scan;
   scan.kind = Plan::Kind::kCollectionScan;
   std::string lo = record_prefix, hi = codec::PrefixSuccessor(record_prefix);
-  if (auto it = conds.find("_id"); it != conds.end() && !it->second.ranges.empty()) {
-    ElementRange r = RangeOf(it->second.ranges, true);
+  if (const PathConditions* id = FindPath(conds, "_id"); id != nullptr && !id->ranges.empty()) {
+    ElementRange r = RangeOf(id->ranges, true);
     lo = record_prefix + r.lo;
     hi = record_prefix + r.hi;
     scan.bounds = "_id in a range";
@@ -318,7 +336,7 @@ Plan ChoosePlan(const doc::CollectionDef& def, const query::Filter& filter,
       if (!same && !opposite) continue;
       Plan p;
       p.kind = Plan::Kind::kIndexScan;
-      p.index = idx;
+      p.index = &idx;
       std::string ip = doc::IndexPrefix(idx.prefix);
       p.ranges.push_back({ip, codec::PrefixSuccessor(ip)});
       p.sort_satisfied = true;

@@ -22,17 +22,19 @@ struct KeyRange {
 struct Plan {
   enum class Kind { kIdLookup, kIndexScan, kCollectionScan };
   Kind kind = Kind::kCollectionScan;
-  doc::IndexDef index;           // kIndexScan
-  std::vector<KeyRange> ranges;  // ascending, disjoint; record keys or index keys
-  bool reverse = false;          // walk the ranges from the end
-  bool sort_satisfied = false;   // the output is already in the requested order
-  bool dedupe = false;           // a multikey index may return a record more than once
-  std::string bounds;            // for Explain
+  const doc::IndexDef* index = nullptr;  // kIndexScan; points into the CollectionDef
+  std::vector<KeyRange> ranges;          // ascending, disjoint; record keys or index keys
+  bool reverse = false;                  // walk the ranges from the end
+  bool sort_satisfied = false;           // the output is already in the requested order
+  bool dedupe = false;                   // a multikey index may return a record more than once
+  std::string bounds;                    // for Explain (only when ChoosePlan was asked to describe)
 
   std::string Describe() const;  // "IXSCAN email_1", "COLLSCAN", "IDHACK"
 };
 
+// The plan refers to `def`, which must outlive it. `describe` fills Plan::bounds, which costs
+// more than the planning itself for point queries.
 Plan ChoosePlan(const doc::CollectionDef& def, const query::Filter& filter,
-                const query::SortSpec& sort);
+                const query::SortSpec& sort, bool describe = true);
 
 }  // namespace strata::db
