@@ -190,7 +190,7 @@ ServerBenchReport MadeUpReport() {
     row.rps = rps;
     row.p50_us = p99 / 4;
     row.p99_us = p99;
-    row.latency_basis = "request";
+    row.latency_basis = row.workload.rfind("ws", 0) == 0 ? "batch of 16" : "request";
     r.rows.push_back(row);
   };
   add("strata", "http get", "strata", 1, 20000, 90);
@@ -231,11 +231,23 @@ TEST(ServerBenchReportTest, Table) {
   EXPECT_NE(text.find("0.40x"), std::string::npos) << text;  // 400k / 1M
   EXPECT_NE(text.find("target >= 0.5x: NOT met"), std::string::npos) << text;
   EXPECT_NE(text.find("target >= 50,000 req/s: met"), std::string::npos) << text;
-  EXPECT_NE(text.find("target < 5 ms: NOT met"), std::string::npos) << text;  // ws 6 ms
+  // The requests' p99 is under 5 ms; the WebSocket batch's 6 ms is shown, not judged.
+  EXPECT_NE(text.find("target < 5 ms: met"), std::string::npos) << text;
+  EXPECT_NE(text.find("6.00 ms (batch of 16, not judged)"), std::string::npos) << text;
   EXPECT_NE(text.find("failed: connection"), std::string::npos) << text;
   EXPECT_NE(text.find("redis-server peak RSS 32.0 MiB"), std::string::npos) << text;
   EXPECT_NE(text.find("RSS start 50.0 MiB, max 61.0 MiB, end 61.0 MiB"), std::string::npos) << text;
   EXPECT_NE(text.find("a note"), std::string::npos) << text;
+  // One request row over 5 ms fails the target.
+  r.rows[1].p99_us = 5500;
+  f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  PrintServerReport(r, f);
+  std::rewind(f);
+  text.clear();
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  EXPECT_NE(text.find("target < 5 ms: NOT met"), std::string::npos) << text;
 }
 
 TEST(ServerBenchReportTest, Json) {
