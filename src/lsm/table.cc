@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "base/coding.h"
@@ -26,6 +28,32 @@ struct PointIndex {
   std::string prefix;
   std::vector<uint64_t> fingerprints;
   std::vector<uint32_t> offsets;  // of each entry in data
+
+  size_t size() const { return fingerprints.size(); }
+
+  // The key and value of entry i (every entry is a restart: its key is stored whole).
+  std::pair<Slice, Slice> Entry(size_t i) const {
+    const char* p = data + offsets[i];
+    uint32_t shared, non_shared, value_length;
+    p = GetVarint32Ptr(p, limit, &shared);
+    p = GetVarint32Ptr(p, limit, &non_shared);
+    p = GetVarint32Ptr(p, limit, &value_length);
+    return {Slice(p, non_shared), Slice(p + non_shared, value_length)};
+  }
+
+  // The first entry >= key (size() when none).
+  size_t Find(const Comparator* comparator, const Slice& key) const {
+    const bool internal_keys = comparator != BytewiseComparator();
+    const Slice user = internal_keys && key.size() >= 8 ? Slice(key.data(), key.size() - 8) : key;
+    const uint64_t fp = FingerprintOf(user);
+    size_t i = static_cast<size_t>(std::lower_bound(fingerprints.begin(), fingerprints.end(), fp) -
+                                   fingerprints.begin());
+    // Entries below i are smaller than key and those past the ties larger: compare only ties.
+    while (i < size() && fingerprints[i] == fp && comparator->Compare(Entry(i).first, key) < 0) {
+      ++i;
+    }
+    return i;
+  }
 
   uint64_t FingerprintOf(const Slice& user_key) const {
     const size_t cp = prefix.size();
@@ -145,6 +173,41 @@ void BuildPointIndex(const Slice& block, bool internal_keys, PointIndex* index) 
   out.limit = limit;
   *index = std::move(out);
 }
+
+// The index block as an iterator over the PointIndex: entries by number, seeks through the
+// fingerprints (scans and seeks position the index once per table they visit).
+class PointIndexIterator final : public Iterator {
+ public:
+  PointIndexIterator(const PointIndex* index, const Comparator* comparator)
+      : index_(index), comparator_(comparator), i_(index->size()) {}
+  bool Valid() const override { return i_ < index_->size(); }
+  void SeekToFirst() override { Set(0); }
+  void SeekToLast() override { Set(index_->size() == 0 ? 0 : index_->size() - 1); }
+  void Seek(const Slice& target) override { Set(index_->Find(comparator_, target)); }
+  void SeekForPrev(const Slice& target) override {
+    Seek(target);
+    if (!Valid()) {
+      SeekToLast();
+    } else if (comparator_->Compare(key_, target) > 0) {
+      Prev();
+    }
+  }
+  void Next() override { Set(i_ + 1); }
+  void Prev() override { Set(i_ == 0 ? index_->size() : i_ - 1); }
+  Slice key() const override { return key_; }
+  Slice value() const override { return value_; }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  void Set(size_t i) {
+    i_ = i;
+    if (i_ < index_->size()) std::tie(key_, value_) = index_->Entry(i_);
+  }
+  const PointIndex* index_;
+  const Comparator* comparator_;
+  size_t i_;
+  Slice key_, value_;
+};
 
 void DeleteBlock(void* block, void*) { delete static_cast<Block*>(block); }
 void DeleteCachedBlock(const Slice&, void* block) { delete static_cast<Block*>(block); }
@@ -282,6 +345,9 @@ Iterator* Table::BlockReader(const Slice& index_value, bool fill_cache) const {
 }
 
 Iterator* Table::NewIndexIterator() const {
+  if (rep_->point_index.size() > 0) {
+    return new PointIndexIterator(&rep_->point_index, rep_->options.comparator);
+  }
   const BlockIterOptions iter_options{.file_name = &rep_->file_name,
                                       .block_offset = rep_->footer.index_handle.offset()};
   return rep_->index_block->NewIterator(rep_->options.comparator, iter_options);
@@ -321,26 +387,10 @@ Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
 
 bool Table::FindIndexEntry(const Slice& key, Slice* value) const {
   const PointIndex& pi = rep_->point_index;
-  const bool internal_keys = rep_->options.comparator != BytewiseComparator();
-  const Slice user = internal_keys && key.size() >= 8 ? Slice(key.data(), key.size() - 8) : key;
-  const uint64_t fp = pi.FingerprintOf(user);
-  const auto begin = pi.fingerprints.begin();
-  const size_t n = pi.fingerprints.size();
-  const size_t lo = static_cast<size_t>(std::lower_bound(begin, pi.fingerprints.end(), fp) - begin);
-  // Entries below lo are smaller than key and those past the ties larger: compare only the ties.
-  for (size_t i = lo; i < n; ++i) {
-    const char* p = pi.data + pi.offsets[i];
-    uint32_t shared, non_shared, value_length;
-    p = GetVarint32Ptr(p, pi.limit, &shared);
-    p = GetVarint32Ptr(p, pi.limit, &non_shared);
-    p = GetVarint32Ptr(p, pi.limit, &value_length);
-    if (pi.fingerprints[i] != fp ||
-        rep_->options.comparator->Compare(Slice(p, non_shared), key) >= 0) {
-      *value = Slice(p + non_shared, value_length);
-      return true;
-    }
-  }
-  return false;
+  const size_t i = pi.Find(rep_->options.comparator, key);
+  if (i == pi.size()) return false;
+  *value = pi.Entry(i).second;
+  return true;
 }
 
 uint64_t Table::ApproximateOffsetOf(const Slice& key) const {

@@ -254,6 +254,7 @@ TEST(TableTest, PointLookupsAgreeWithTheModelOnTrickyKeys) {
     }
     probes.push_back("");
     probes.push_back(std::string(50, '\xff'));
+    std::unique_ptr<Iterator> it(table->NewIterator());
     for (const std::string& probe : probes) {
       std::string found;
       bool called = false;
@@ -279,7 +280,21 @@ TEST(TableTest, PointLookupsAgreeWithTheModelOnTrickyKeys) {
       if (model.count(probe) > 0) {
         EXPECT_TRUE(called);
       }
+      // Iterators seek through the same index: exactly the first key >= probe, and for
+      // SeekForPrev the last key <= probe.
+      it->Seek(probe);
+      ASSERT_EQ(it->Valid(), expect != model.end());
+      if (it->Valid()) {
+        EXPECT_EQ(it->key().ToString(), expect->first);
+      }
+      it->SeekForPrev(probe);
+      auto before = model.upper_bound(probe);
+      ASSERT_EQ(it->Valid(), before != model.begin());
+      if (it->Valid()) {
+        EXPECT_EQ(it->key().ToString(), std::prev(before)->first);
+      }
     }
+    EXPECT_TRUE(it->status().ok());
   }
 }
 
