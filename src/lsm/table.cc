@@ -46,13 +46,23 @@ struct PointIndex {
     const bool internal_keys = comparator != BytewiseComparator();
     const Slice user = internal_keys && key.size() >= 8 ? Slice(key.data(), key.size() - 8) : key;
     const uint64_t fp = FingerprintOf(user);
-    size_t i = static_cast<size_t>(std::lower_bound(fingerprints.begin(), fingerprints.end(), fp) -
-                                   fingerprints.begin());
-    // Entries below i are smaller than key and those past the ties larger: compare only ties.
-    while (i < size() && fingerprints[i] == fp && comparator->Compare(Entry(i).first, key) < 0) {
-      ++i;
+    const auto begin = fingerprints.begin();
+    const auto ties = std::equal_range(begin, fingerprints.end(), fp);
+    // Entries below the ties are smaller than key and those past them larger: binary-search the
+    // ties with full compares. Ties can be most of the block (a table holding records and index
+    // entries has almost no common prefix, and the document layer's keys of one space share
+    // their first 8 bytes), so a linear walk over them cost thousands of compares per read.
+    size_t lo = static_cast<size_t>(ties.first - begin);
+    size_t hi = static_cast<size_t>(ties.second - begin);
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (comparator->Compare(Entry(mid).first, key) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
     }
-    return i;
+    return lo;
   }
 
   uint64_t FingerprintOf(const Slice& user_key) const {

@@ -462,6 +462,62 @@ TEST(TableTest, ThroughPosixEnvAndMemEnv) {
 }
 
 // Internal keys: several versions per user key, filter over user keys.
+// Keys of two spaces with long shared prefixes (as the document layer's records and index
+// entries in one table): the common prefix is empty, so most entries share one fingerprint and
+// the search among the ties decides.
+TEST(TableTest, PointLookupsWithMostlyTiedFingerprints) {
+  Model model;
+  for (uint32_t i = 0; i < 4000; ++i) {
+    for (char space : {'\x02', '\x03'}) {
+      std::string key(1, space);
+      key.append(12, '\0');
+      for (int b = 3; b >= 0; --b) key.push_back(static_cast<char>((i * 2 + 1) >> (8 * b)));
+      model[key] = std::to_string(i);
+    }
+  }
+  TableOptions options = BytewiseOptions();
+  options.block_size = 256;  // many index entries
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, BuildTable(options, model), &table).ok());
+  std::unique_ptr<Iterator> it(table->NewIterator());
+  std::vector<std::string> probes;
+  for (const auto& [k, v] : model) {
+    probes.push_back(k);
+    std::string between = k;
+    between.back() = static_cast<char>(between.back() + 1);  // keys are odd: never a key
+    probes.push_back(between);
+  }
+  probes.push_back(std::string(1, '\x01'));
+  probes.push_back(std::string(1, '\x04'));
+  for (const std::string& probe : probes) {
+    bool called = false;
+    std::string found;
+    struct Out {
+      std::string* found;
+      bool* called;
+    } out{&found, &called};
+    ASSERT_TRUE(table
+                    ->InternalGet(probe, true, &out,
+                                  [](void* arg, const Slice& k, const Slice&) {
+                                    auto* o = static_cast<Out*>(arg);
+                                    *o->found = k.ToString();
+                                    *o->called = true;
+                                  })
+                    .ok());
+    auto expect = model.lower_bound(probe);
+    if (model.count(probe) > 0) {
+      ASSERT_TRUE(called);
+      EXPECT_EQ(found, probe);
+    }
+    it->Seek(probe);
+    ASSERT_EQ(it->Valid(), expect != model.end());
+    if (it->Valid()) {
+      EXPECT_EQ(it->key().ToString(), expect->first);
+    }
+  }
+  EXPECT_TRUE(it->status().ok());
+}
+
 TEST(TableTest, InternalGetWithInternalKeys) {
   InternalKeyComparator icmp(BytewiseComparator());
   auto less = [&icmp](const std::string& a, const std::string& b) {
