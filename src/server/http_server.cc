@@ -402,6 +402,21 @@ class HttpSession : public SessionBase, public std::enable_shared_from_this<Http
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return OnRead(ec, 0);  // no body: spare a second read operation
     SetDeadline(shared_->options.request_timeout_ms);
+    // A client that asks first (curl does for bodies over 1 KiB) gets its go-ahead at once
+    // instead of sending the body after its own wait (RFC 9110 10.1.1).
+    const std::string_view expect = request_.Header("expect");
+    if (beast::iequals(beast::string_view(expect.data(), expect.size()), "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                              [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                                if (ec) return self->Finish();
+                                self->ReadBody();
+                              });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::OnRead, this->shared_from_this()));
   }

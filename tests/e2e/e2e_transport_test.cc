@@ -121,6 +121,22 @@ TEST_F(E2ETest, ChunkedBodiesAreAccepted) {
   EXPECT_NE(r.body.find("[1,2,3]"), std::string::npos) << r.body;
 }
 
+TEST_F(E2ETest, ExpectContinueGetsItsGoAheadBeforeTheBody) {
+  RawConnection c(server_->port());
+  const std::string body = R"({"_id": "e", "v": 1})";
+  ASSERT_TRUE(c.Send("POST /collections/ex HTTP/1.1\r\nHost: x\r\nX-API-Key: " + admin_ +
+                     "\r\nExpect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) +
+                     "\r\n\r\n"));
+  bool closed = false;
+  std::string got = c.ReadUntil(
+      [](const std::string& s) { return s.find("\r\n\r\n") != std::string::npos; }, 5000, &closed);
+  EXPECT_EQ(got, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(c.Send(body));
+  got = c.ReadUntil([](const std::string& s) { return s.find("\"_id\"") != std::string::npos; },
+                    5000, &closed);
+  EXPECT_EQ(got.rfind("HTTP/1.1 201", 0), 0u) << got;
+}
+
 TEST_F(E2ETest, MalformedRequestsGetA400ThenClose) {
   RawConnection c(server_->port());
   ASSERT_TRUE(c.Send("GET /status HTTP/1.1\r\nHost x-without-colon\r\n\r\n"));
