@@ -15,18 +15,27 @@
 
 namespace strata::lsm {
 
+// A key's fingerprint: 16 bytes of the user key after the index's common prefix, as two
+// big-endian words (zero-padded), compared as a pair. 16 bytes, not 8: a table holding several
+// key spaces (document records and index entries) has almost no common prefix, and the keys of
+// one space share their first 8 bytes.
+struct Fingerprint {
+  uint64_t hi = 0, lo = 0;
+  bool operator<(const Fingerprint& o) const { return hi != o.hi ? hi < o.hi : lo < o.lo; }
+  bool operator==(const Fingerprint& o) const { return hi == o.hi && lo == o.lo; }
+};
+
 // Point lookups search the index block through this instead of a block iterator. Each index
-// entry gets a fingerprint: the 8 bytes of its user key after a prefix that nearly all entries
-// share (big-endian, zero-padded; 0 for keys below every key with the prefix, all ones for keys
-// above). Keys in bytewise order give fingerprints in the same (non-strict) order, so a binary
-// search over the packed fingerprints, a few cache lines, finds the entry with full key compares
-// only among equal fingerprints; the block search decoded one far-apart entry per step, and was
-// the largest cost of a point read after the data block.
+// entry gets a fingerprint of its user key (all zeros for keys below every key with the common
+// prefix, all ones for keys above). Keys in bytewise order give fingerprints in the same
+// (non-strict) order, so a binary search over the packed fingerprints, a few cache lines, finds
+// the entry with full key compares only among equal fingerprints; the block search decoded one
+// far-apart entry per step, and was the largest cost of a point read after the data block.
 struct PointIndex {
   const char* data = nullptr;   // the index block's bytes (owned by Rep::index_block)
   const char* limit = nullptr;  // the end of its entries
   std::string prefix;
-  std::vector<uint64_t> fingerprints;
+  std::vector<Fingerprint> fingerprints;
   std::vector<uint32_t> offsets;  // of each entry in data
 
   size_t size() const { return fingerprints.size(); }
@@ -45,7 +54,7 @@ struct PointIndex {
   size_t Find(const Comparator* comparator, const Slice& key) const {
     const bool internal_keys = comparator != BytewiseComparator();
     const Slice user = internal_keys && key.size() >= 8 ? Slice(key.data(), key.size() - 8) : key;
-    const uint64_t fp = FingerprintOf(user);
+    const Fingerprint fp = FingerprintOf(user);
     const auto begin = fingerprints.begin();
     const auto ties = std::equal_range(begin, fingerprints.end(), fp);
     // Entries below the ties are smaller than key and those past them larger: binary-search the
@@ -65,16 +74,19 @@ struct PointIndex {
     return lo;
   }
 
-  uint64_t FingerprintOf(const Slice& user_key) const {
+  Fingerprint FingerprintOf(const Slice& user_key) const {
     const size_t cp = prefix.size();
     const int c = memcmp(user_key.data(), prefix.data(), std::min(user_key.size(), cp));
-    if (c < 0 || (c == 0 && user_key.size() < cp)) return 0;
-    if (c > 0) return ~uint64_t{0};
-    uint64_t fp = 0;
-    for (size_t i = cp; i < cp + 8; ++i) {
-      fp = (fp << 8) | (i < user_key.size() ? static_cast<uint8_t>(user_key[i]) : 0);
-    }
-    return fp;
+    if (c < 0 || (c == 0 && user_key.size() < cp)) return Fingerprint{};
+    if (c > 0) return Fingerprint{~uint64_t{0}, ~uint64_t{0}};
+    auto word = [&user_key](size_t from) {
+      uint64_t w = 0;
+      for (size_t i = from; i < from + 8; ++i) {
+        w = (w << 8) | (i < user_key.size() ? static_cast<uint8_t>(user_key[i]) : 0);
+      }
+      return w;
+    };
+    return Fingerprint{word(cp), word(cp + 8)};
   }
 };
 
