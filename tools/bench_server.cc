@@ -41,6 +41,11 @@ void AddServerBenchOptions(CLI::App* cmd, ServerBenchConfig* config, std::string
   cmd->add_option("--threads", config->threads, "I/O threads of the server started here")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--load-threads", config->load_threads,
+                  "Threads of the built-in load generator (one epoll loop each; one, like "
+                  "redis-benchmark, leaves the most of the machine to the server)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--soak", config->soak_seconds,
                   "Seconds of mixed HTTP load with the server's RSS sampled every second (0: no "
                   "soak; 60 for the issue's claim)")
@@ -244,6 +249,7 @@ int RunServerBench(const ServerBenchConfig& config) {
       spec.num = config.num;
       spec.seed = config.seed;
       spec.run = run_base + run++;
+      spec.threads = config.load_threads;
       ServerBenchRow row = RowOf(w, spec, server_bench::RunLoad(target, spec));
       Progress(row);
       if (row.errors > 0 && row.error.empty()) {
@@ -252,7 +258,8 @@ int RunServerBench(const ServerBenchConfig& config) {
       }
       report.rows.push_back(std::move(row));
       if (w == Workload::kHttpGet && wrk) {
-        ServerBenchRow wrk_row = server_bench::RunWrk(target, config.num, c, config.seconds);
+        ServerBenchRow wrk_row =
+            server_bench::RunWrk(target, config.num, c, config.seconds, config.load_threads);
         Progress(wrk_row);
         report.rows.push_back(std::move(wrk_row));
       }
@@ -269,6 +276,7 @@ int RunServerBench(const ServerBenchConfig& config) {
     spec.num = config.num;
     spec.seed = config.seed + 1;
     spec.run = run_base + run++;
+    spec.threads = config.load_threads;
     std::fprintf(stderr, "  soak: %.0f s of mixed HTTP load on %d connections\n",
                  config.soak_seconds, config.soak_connections);
     const pid_t pid = started.pid;

@@ -36,6 +36,7 @@ struct ServerBenchConfig {
   std::vector<std::string> workloads = {"http-get", "http-insert", "ws-get", "ws-insert"};
   int depth = 16;           // WebSocket frames per message
   int threads = 2;          // the server's I/O threads (when it is started here)
+  int load_threads = 1;     // threads of the built-in load generator
   double soak_seconds = 0;  // mixed-load memory run; 0: none
   int soak_connections = 16;
   std::string url;  // a running server; empty: start one

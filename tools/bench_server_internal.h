@@ -36,7 +36,8 @@ struct LoadSpec {
   uint64_t num = 0;      // gets pick ids k0 .. k(num-1)
   int get_percent = 80;  // kMixed: the rest are inserts
   uint64_t seed = 42;
-  int run = 0;  // tells this run's inserted ids apart from every other run's
+  int run = 0;      // tells this run's inserted ids apart from every other run's
+  int threads = 1;  // generator threads (each with its share of the connections)
 };
 
 struct LoadResult {
@@ -93,7 +94,9 @@ Result<StartedServer> StartServer(const ServerBenchConfig& config);
 void StopServer(StartedServer* server, bool keep);
 
 // wrk against GET /collections/bench/k<random>; one row.
-ServerBenchRow RunWrk(const Target& target, uint64_t num, int connections, double seconds);
+// wrk runs with `threads` threads (at most one per connection), like the built-in generator.
+ServerBenchRow RunWrk(const Target& target, uint64_t num, int connections, double seconds,
+                      int threads);
 
 // redis-server on a free port, preloaded with `num` keys, then redis-benchmark GET/SET with -P 16
 // and -P 1 at each connection count. Adds rows, notes and redis's peak RSS to *report.

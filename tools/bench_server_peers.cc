@@ -286,7 +286,8 @@ void StopServer(StartedServer* server, bool keep) {
   }
 }
 
-ServerBenchRow RunWrk(const Target& target, uint64_t num, int connections, double seconds) {
+ServerBenchRow RunWrk(const Target& target, uint64_t num, int connections, double seconds,
+                      int threads_wanted) {
   ServerBenchRow row;
   row.system = "strata";
   row.workload = "http get";
@@ -322,7 +323,7 @@ ServerBenchRow RunWrk(const Target& target, uint64_t num, int connections, doubl
     unlink(tmpl);
     return row;
   }
-  const int threads = std::min(connections, 2);
+  const int threads = std::max(1, std::min(connections, threads_wanted));
   const long duration = std::max(1L, std::lround(seconds));
   auto out = RunCapture({"wrk", "-t", std::to_string(threads), "-c", std::to_string(connections),
                          "-d", fmt::format("{}s", duration), "--latency", "-s", tmpl,

@@ -36,6 +36,7 @@ TEST(ServerBenchOptionsTest, Defaults) {
   EXPECT_EQ(c.seconds, 5);
   EXPECT_EQ(c.connections, (std::vector<int>{1, 16, 64}));
   EXPECT_EQ(c.depth, 16);
+  EXPECT_EQ(c.load_threads, 1);
   EXPECT_EQ(c.soak_seconds, 0);
   EXPECT_TRUE(c.use_wrk);
   EXPECT_TRUE(c.use_redis);
@@ -44,15 +45,17 @@ TEST(ServerBenchOptionsTest, Defaults) {
 
 TEST(ServerBenchOptionsTest, Given) {
   ServerBenchConfig c;
-  ASSERT_TRUE(Parse({"--num", "500", "--seconds", "0.5", "--connections", "2, 8", "--depth", "4",
-                     "--soak", "60", "--no-wrk", "--no-redis", "--json", "/tmp/x.json"},
-                    &c)
-                  .ok());
+  ASSERT_TRUE(
+      Parse({"--num", "500", "--seconds", "0.5", "--connections", "2, 8", "--depth", "4", "--soak",
+             "60", "--load-threads", "2", "--no-wrk", "--no-redis", "--json", "/tmp/x.json"},
+            &c)
+          .ok());
   EXPECT_EQ(c.num, 500u);
   EXPECT_EQ(c.seconds, 0.5);
   EXPECT_EQ(c.connections, (std::vector<int>{2, 8}));
   EXPECT_EQ(c.depth, 4);
   EXPECT_EQ(c.soak_seconds, 60);
+  EXPECT_EQ(c.load_threads, 2);
   EXPECT_FALSE(c.use_wrk);
   EXPECT_FALSE(c.use_redis);
   EXPECT_EQ(c.json_path, "/tmp/x.json");
