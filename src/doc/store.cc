@@ -399,18 +399,24 @@ Status Store::Remove(Transaction* txn, const CollectionDef& def, const Value& ol
   return Status::OK();
 }
 
+namespace {
+
+// The stored bytes of a record; NotFound names the collection and the id.
+Status ReadRecord(Transaction* txn, const CollectionDef& def, const Value& id, std::string* bytes) {
+  Status s = txn->Get(RecordKey(def.info.prefix, id), bytes);
+  if (s.IsNotFound()) {
+    return Status::NotFound("no document with _id " + IdString(id) + " in '" + def.info.name + "'");
+  }
+  return s;
+}
+
+}  // namespace
+
 Result<Value> Store::Get(Transaction* txn, const CollectionDef& def, const Value& id) {
   std::string bytes;
-  Status s = txn->Get(RecordKey(def.info.prefix, id), &bytes);
-  if (!s.ok()) {
-    if (s.IsNotFound()) {
-      return Status::NotFound("no document with _id " + IdString(id) + " in '" + def.info.name +
-                              "'");
-    }
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(ReadRecord(txn, def, id, &bytes));
   Value doc;
-  s = codec::DecodeDocument(bytes, &doc);
+  Status s = codec::DecodeDocument(bytes, &doc);
   if (!s.ok()) {
     return s.WithContext("collection '" + def.info.name + "', _id " + IdString(id));
   }
@@ -420,14 +426,7 @@ Result<Value> Store::Get(Transaction* txn, const CollectionDef& def, const Value
 Status Store::GetEncoded(Transaction* txn, const CollectionDef& def, const Value& id,
                          std::string* out) {
   std::string bytes;
-  Status s = txn->Get(RecordKey(def.info.prefix, id), &bytes);
-  if (!s.ok()) {
-    if (s.IsNotFound()) {
-      return Status::NotFound("no document with _id " + IdString(id) + " in '" + def.info.name +
-                              "'");
-    }
-    return s;
-  }
+  STRATA_RETURN_IF_ERROR(ReadRecord(txn, def, id, &bytes));
   // Validated as Get's decode would: corrupt bytes are reported, never passed on.
   auto view = codec::DocView::Open(bytes);
   if (!view.ok()) {
