@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include "codec/json.h"
@@ -34,14 +35,18 @@ bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-// The value of header `name` (lower case) in a response head, or npos-like -1 when absent.
+// The number in header `name` (lower case) of a response head; -1 when absent or not a number.
 int64_t HeaderNumber(std::string_view head, std::string_view name) {
   size_t at = head.find("\r\n");
   while (at != std::string_view::npos && at + 2 < head.size()) {
     std::string_view line = head.substr(at + 2);
     line = line.substr(0, line.find("\r\n"));
     if (StartsWithNoCase(line, name) && line.size() > name.size() && line[name.size()] == ':') {
-      return std::strtoll(std::string(line.substr(name.size() + 1)).c_str(), nullptr, 10);
+      std::string_view number = line.substr(name.size() + 1);
+      while (!number.empty() && number.front() == ' ') number.remove_prefix(1);
+      int64_t value = -1;
+      std::from_chars(number.data(), number.data() + number.size(), value);
+      return value;
     }
     at = head.find("\r\n", at + 2);
   }
