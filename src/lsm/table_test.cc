@@ -107,6 +107,20 @@ std::string RandomValue(Random* rnd) {
   return v;
 }
 
+// InternalGet of `probe`: *called says whether it handed back an entry, *found its key.
+Status ProbeGet(const Table& table, const std::string& probe, std::string* found, bool* called) {
+  struct Out {
+    std::string* found;
+    bool* called;
+  } out{found, called};
+  *called = false;
+  return table.InternalGet(probe, true, &out, [](void* arg, const Slice& k, const Slice&) {
+    auto* o = static_cast<Out*>(arg);
+    *o->found = k.ToString();
+    *o->called = true;
+  });
+}
+
 Model RandomModel(int n, uint64_t seed) {
   Random rnd(seed);
   Model model;
@@ -258,18 +272,7 @@ TEST(TableTest, PointLookupsAgreeWithTheModelOnTrickyKeys) {
     for (const std::string& probe : probes) {
       std::string found;
       bool called = false;
-      struct Out {
-        std::string* found;
-        bool* called;
-      } out{&found, &called};
-      ASSERT_TRUE(table
-                      ->InternalGet(probe, true, &out,
-                                    [](void* arg, const Slice& k, const Slice&) {
-                                      auto* o = static_cast<Out*>(arg);
-                                      *o->found = k.ToString();
-                                      *o->called = true;
-                                    })
-                      .ok());
+      ASSERT_TRUE(ProbeGet(*table, probe, &found, &called).ok());
       auto expect = model.lower_bound(probe);
       // Called with the first key >= probe, or not at all when that key lies past the block the
       // index names (a shortened separator); a present key is always found.
@@ -492,18 +495,7 @@ TEST(TableTest, PointLookupsWithMostlyTiedFingerprints) {
   for (const std::string& probe : probes) {
     bool called = false;
     std::string found;
-    struct Out {
-      std::string* found;
-      bool* called;
-    } out{&found, &called};
-    ASSERT_TRUE(table
-                    ->InternalGet(probe, true, &out,
-                                  [](void* arg, const Slice& k, const Slice&) {
-                                    auto* o = static_cast<Out*>(arg);
-                                    *o->found = k.ToString();
-                                    *o->called = true;
-                                  })
-                    .ok());
+    ASSERT_TRUE(ProbeGet(*table, probe, &found, &called).ok());
     auto expect = model.lower_bound(probe);
     if (model.count(probe) > 0) {
       ASSERT_TRUE(called);
