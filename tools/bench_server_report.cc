@@ -8,22 +8,13 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "base/text.h"
 #include "bench_report.h"
 #include "bench_server.h"
 
 namespace strata::tools {
 
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 std::vector<std::string_view> Lines(std::string_view text) {
   std::vector<std::string_view> out;
@@ -39,7 +30,7 @@ std::vector<std::string_view> Lines(std::string_view text) {
 
 // The leading number of `s` (strtod semantics); false when there is none.
 bool LeadingNumber(std::string_view s, double* value, size_t* used = nullptr) {
-  std::string copy(Trim(s));
+  std::string copy(TrimBlanks(s));
   char* end = nullptr;
   *value = std::strtod(copy.c_str(), &end);
   if (end == copy.c_str()) return false;
@@ -90,7 +81,7 @@ Result<std::vector<int>> ParseConnectionList(std::string_view text) {
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     if (comma == std::string_view::npos) comma = text.size();
-    std::string_view item = Trim(text.substr(start, comma - start));
+    std::string_view item = TrimBlanks(text.substr(start, comma - start));
     int n = 0;
     auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
     if (item.empty() || ec != std::errc() || end != item.data() + item.size() || n <= 0 ||
@@ -117,11 +108,11 @@ const ServerBenchRow* ServerBenchReport::Find(std::string_view system, std::stri
 }
 
 double ParseWrkDuration(std::string_view text) {
-  text = Trim(text);
+  text = TrimBlanks(text);
   double v = 0;
   size_t used = 0;
   if (!LeadingNumber(text, &v, &used)) return -1;
-  std::string_view unit = Trim(text.substr(used));
+  std::string_view unit = TrimBlanks(text.substr(used));
   if (unit == "us") return v;
   if (unit == "ms") return v * 1e3;
   if (unit == "s") return v * 1e6;
@@ -135,7 +126,7 @@ Status ParseWrkOutput(std::string_view text, ServerBenchRow* row) {
   bool in_distribution = false;
   row->errors = 0;
   for (std::string_view raw : Lines(text)) {
-    std::string_view line = Trim(raw);
+    std::string_view line = TrimBlanks(raw);
     if (StartsWith(line, "Latency Distribution")) {
       in_distribution = true;
       continue;
@@ -165,7 +156,7 @@ Status ParseWrkOutput(std::string_view text, ServerBenchRow* row) {
       while (pos < rest.size()) {
         size_t comma = rest.find(',', pos);
         if (comma == std::string_view::npos) comma = rest.size();
-        std::string_view item = Trim(rest.substr(pos, comma - pos));
+        std::string_view item = TrimBlanks(rest.substr(pos, comma - pos));
         size_t space = item.rfind(' ');
         if (space != std::string_view::npos && LeadingNumber(item.substr(space + 1), &v)) {
           row->errors += static_cast<uint64_t>(v);
@@ -191,7 +182,7 @@ Status ParseRedisCsv(std::string_view text, int connections, int pipeline,
   int rps_col = 1, p50_col = -1, p99_col = -1;
   size_t added = 0;
   for (std::string_view raw : Lines(text)) {
-    std::string_view line = Trim(raw);
+    std::string_view line = TrimBlanks(raw);
     if (line.empty() || line.front() != '"') continue;
     std::vector<std::string> fields = CsvFields(line);
     if (fields[0] == "test") {

@@ -34,6 +34,7 @@ struct Fingerprint {
 struct PointIndex {
   const char* data = nullptr;   // the index block's bytes (owned by Rep::index_block)
   const char* limit = nullptr;  // the end of its entries
+  bool internal_keys = false;   // keys end in 8 bytes of sequence and type, not fingerprinted
   std::string prefix;
   std::vector<Fingerprint> fingerprints;
   std::vector<uint32_t> offsets;  // of each entry in data
@@ -52,7 +53,6 @@ struct PointIndex {
 
   // The first entry >= key (size() when none).
   size_t Find(const Comparator* comparator, const Slice& key) const {
-    const bool internal_keys = comparator != BytewiseComparator();
     const Slice user = internal_keys && key.size() >= 8 ? Slice(key.data(), key.size() - 8) : key;
     const Fingerprint fp = FingerprintOf(user);
     const auto begin = fingerprints.begin();
@@ -163,6 +163,7 @@ void BuildPointIndex(const Slice& block, bool internal_keys, PointIndex* index) 
   const char* limit = block.data() + block.size() - 4 - 4 * static_cast<size_t>(num_restarts);
   std::vector<Slice> keys;
   PointIndex out;
+  out.internal_keys = internal_keys;
   while (p < limit) {
     uint32_t shared, non_shared, value_length;
     const char* q = GetVarint32Ptr(p, limit, &shared);
@@ -393,8 +394,10 @@ Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
   Slice index_value;
   std::unique_ptr<Iterator> index_iter;
   const PointIndex& pi = rep_->point_index;
-  if (!pi.fingerprints.empty()) {
-    if (!FindIndexEntry(key, &index_value)) return Status::OK();  // past the table's last key
+  if (pi.size() > 0) {  // no iterator to allocate
+    const size_t i = pi.Find(rep_->options.comparator, key);
+    if (i == pi.size()) return Status::OK();  // past the table's last key
+    index_value = pi.Entry(i).second;
   } else {
     index_iter.reset(NewIndexIterator());
     index_iter->Seek(key);
@@ -405,14 +408,6 @@ Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
   block_iter->Seek(key);
   if (block_iter->Valid()) handle_result(arg, block_iter->key(), block_iter->value());
   return block_iter->status();
-}
-
-bool Table::FindIndexEntry(const Slice& key, Slice* value) const {
-  const PointIndex& pi = rep_->point_index;
-  const size_t i = pi.Find(rep_->options.comparator, key);
-  if (i == pi.size()) return false;
-  *value = pi.Entry(i).second;
-  return true;
 }
 
 uint64_t Table::ApproximateOffsetOf(const Slice& key) const {

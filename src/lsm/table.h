@@ -66,9 +66,6 @@ class Table {
   // An iterator over the data block named by an index value (a BlockHandle).
   Iterator* BlockReader(const Slice& index_value, bool fill_cache) const;
   Iterator* NewIndexIterator() const;
-  // The value (a BlockHandle) of the first index entry >= key, through Rep::point_index (which
-  // must be built); false when key is past every entry.
-  bool FindIndexEntry(const Slice& key, Slice* value) const;
 
   std::unique_ptr<Rep> rep_;
 };

@@ -200,9 +200,8 @@ Result<Value> RunQuick(const CommandContext& ctx, const Request& request) {
   bool txn_op = request.command == Command::kGet || request.command == Command::kInsert ||
                 request.command == Command::kUpdate || request.command == Command::kDelete;
   if (txn_op && p.Find("txn") != nullptr) return RunInTxn(ctx, request);
+  // A GET outside a transaction is AppendGetResult's: it answers with the stored bytes.
   switch (request.command) {
-    case Command::kGet:
-      return db->collection(Str(p, "collection")).Get(*p.Find("id"));
     case Command::kInsert: {
       const std::string& coll = Str(p, "collection");
       auto id = Creating(ctx, coll, [&] { return db->collection(coll).InsertOne(*p.Find("doc")); });

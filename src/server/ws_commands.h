@@ -28,7 +28,7 @@ struct CommandContext {
 };
 
 // Runs a command that answers with one RESULT frame (everything but the paged reads, AUTH,
-// PING, CANCEL, SUBSCRIBE and UNSUBSCRIBE).
+// PING, CANCEL, SUBSCRIBE, UNSUBSCRIBE, and GET outside a transaction: AppendGetResult).
 Result<Value> RunQuick(const CommandContext& ctx, const Request& request);
 
 // A GET outside a transaction, answered with the stored document's bytes as the RESULT frame's

@@ -5,21 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/text.h"
+
 namespace strata::logic {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool IsBlank(std::string_view line) { return Trim(line).empty(); }
+bool IsBlank(std::string_view line) { return TrimBlanks(line).empty(); }
 bool IsComment(std::string_view line) { return !line.empty() && line[0] == '#'; }
 
 // A new command starts with an identifier (db, t1...); JSON continuation lines never do.
@@ -38,11 +30,11 @@ std::vector<std::string> Words(std::string_view s) {
 
 // The text after the first `n` words of `s`.
 std::string_view AfterWords(std::string_view s, int n) {
-  s = Trim(s);
+  s = TrimBlanks(s);
   for (int i = 0; i < n; ++i) {
     size_t sp = s.find_first_of(" \t");
     if (sp == std::string_view::npos) return {};
-    s = Trim(s.substr(sp));
+    s = TrimBlanks(s.substr(sp));
   }
   return s;
 }
@@ -94,7 +86,7 @@ Result<Script> ParseScript(const std::string& path) {
     }
     Record r;
     r.line = static_cast<int>(i + 1);
-    r.header = std::string(Trim(line));
+    r.header = std::string(TrimBlanks(line));
     r.skip_backends = std::move(skip);
     r.only_backends = std::move(only);
     r.xfail = std::move(xfail);
@@ -140,7 +132,7 @@ Result<Script> ParseScript(const std::string& path) {
       continue;
     }
     // Commands up to "----" or a blank line; then expected results up to a blank line.
-    for (; i < lines.size() && !IsBlank(lines[i]) && Trim(lines[i]) != "----"; ++i) {
+    for (; i < lines.size() && !IsBlank(lines[i]) && TrimBlanks(lines[i]) != "----"; ++i) {
       if (IsComment(lines[i])) continue;
       if (StartsCommand(lines[i]) || r.commands.empty()) {
         r.commands.push_back({lines[i], static_cast<int>(i + 1)});
@@ -149,12 +141,12 @@ Result<Script> ParseScript(const std::string& path) {
       }
     }
     if (r.commands.empty()) return error(r.line - 1, "record without a command");
-    if (i < lines.size() && Trim(lines[i]) == "----") {
+    if (i < lines.size() && TrimBlanks(lines[i]) == "----") {
       r.has_results = true;
       ++i;
       r.results_begin = static_cast<int>(i);
       for (; i < lines.size() && !IsBlank(lines[i]); ++i) {
-        if (!IsComment(lines[i])) r.expected.push_back(std::string(Trim(lines[i])));
+        if (!IsComment(lines[i])) r.expected.push_back(std::string(TrimBlanks(lines[i])));
       }
       r.results_end = static_cast<int>(i);
     }
@@ -173,13 +165,13 @@ Result<Script> ParseScript(const std::string& path) {
 }
 
 Result<Call> SplitCall(std::string_view text) {
-  text = Trim(text);
+  text = TrimBlanks(text);
   size_t open = text.find('(');
   if (open == std::string_view::npos || text.back() != ')') {
     return Status::InvalidArgument("expected <target>.<collection>.<method>(<arguments>)");
   }
   Call call;
-  std::string_view head = Trim(text.substr(0, open));
+  std::string_view head = TrimBlanks(text.substr(0, open));
   size_t first = head.find('.');
   size_t last = head.rfind('.');
   if (first == std::string_view::npos) {
@@ -216,7 +208,7 @@ Result<Call> SplitCall(std::string_view text) {
     }
   }
   std::string_view rest = inner.substr(start);
-  if (!call.args.empty() || !Trim(rest).empty()) call.args.push_back(std::string(rest));
+  if (!call.args.empty() || !TrimBlanks(rest).empty()) call.args.push_back(std::string(rest));
   return call;
 }
 
