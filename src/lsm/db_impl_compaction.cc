@@ -118,6 +118,9 @@ Status DBImpl::IdleMaintenance(std::unique_lock<std::mutex>& lock) {
 Status DBImpl::BackgroundCompaction(std::unique_lock<std::mutex>& lock) {
   std::unique_ptr<Compaction> c;
   ManualCompaction* m = manual_compaction_;
+  // Whether this step ends the manual compaction. `done` is set only once the step's work is
+  // over: the waiter in CompactRange returns when it sees it, and `m` lives on its stack.
+  bool last_step = false;
   if (m != nullptr) {
     c = versions_->CompactRange(m->level, m->begin ? &*m->begin : nullptr,
                                 m->end ? &*m->end : nullptr);
@@ -127,7 +130,7 @@ Status DBImpl::BackgroundCompaction(std::unique_lock<std::mutex>& lock) {
       // Continue after the last input next time, so a large range goes step by step.
       const auto& in = c->inputs(0);
       m->begin = in.back()->largest;
-      if (m->end && icmp_.Compare(m->begin->Encode(), m->end->Encode()) >= 0) m->done = true;
+      last_step = m->end && icmp_.Compare(m->begin->Encode(), m->end->Encode()) >= 0;
     }
   } else {
     c = versions_->PickCompaction();
@@ -154,10 +157,8 @@ Status DBImpl::BackgroundCompaction(std::unique_lock<std::mutex>& lock) {
     RemoveObsoleteFiles();
   }
   if (m != nullptr) {
-    if (!s.ok()) {
-      m->status = s;
-      m->done = true;
-    }
+    if (!s.ok()) m->status = s;
+    if (!s.ok() || last_step) m->done = true;
     if (m->done) manual_compaction_ = nullptr;
   }
   return s;
@@ -294,6 +295,9 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
       }
       bg_done_cv_.wait(lock);
     }
+    // Leaving early (closing, or a background error): the compaction thread may still be
+    // working on `manual`, which lives on this stack; wait until it lets go.
+    while (manual_compaction_ == &manual && compaction_running_) bg_done_cv_.wait(lock);
     if (manual_compaction_ == &manual) manual_compaction_ = nullptr;
     if (!manual.status.ok()) return manual.status;
     if (!bg_error_.ok()) return bg_error_;
