@@ -1,5 +1,6 @@
 // `strata serve`: the HTTP/JSON and WebSocket server (src/server) on a data directory.
 #include <pthread.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,29 @@
 namespace strata::tools {
 namespace {
 
+// Log lines go to stdout through stdio's buffer and are flushed once a second and at every
+// warning: spdlog's console sinks flush each line, which cost a write() system call and a
+// contended lock per request (the access log was an eighth of the server's CPU under load).
+class BufferedStdoutSink : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    fwrite(line.data(), 1, line.size(), stdout);
+  }
+  void flush_() override { fflush(stdout); }
+};
+
+void InstallLogger() {
+  static char buffer[64 * 1024];
+  fflush(stdout);
+  setvbuf(stdout, buffer, _IOFBF, sizeof(buffer));
+  auto logger = std::make_shared<spdlog::logger>("", std::make_shared<BufferedStdoutSink>());
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(std::move(logger));
+  spdlog::flush_every(std::chrono::seconds(1));
+}
+
 int Serve(server::ServerOptions options) {
   if (const char* key = std::getenv("STRATA_ADMIN_KEY");
       key != nullptr && options.admin_key.empty()) {
@@ -28,6 +52,7 @@ int Serve(server::ServerOptions options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  InstallLogger();
   std::string admin_secret;
   auto service = server::Service::Open(options, &admin_secret);
   if (!service.ok()) {
@@ -59,6 +84,7 @@ int Serve(server::ServerOptions options) {
     return 1;
   }
   spdlog::info("stopped cleanly");
+  spdlog::default_logger()->flush();
   return 0;
 }
 
