@@ -1,5 +1,8 @@
 #include "lsm/block.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "base/coding.h"
 
 namespace strata::lsm {
@@ -216,6 +219,65 @@ class Block::Iter final : public Iterator {
   Status status_;
   BlockIterOptions options_;
 };
+
+void Block::KeyBuffer::Grow(size_t needed, uint32_t keep) {
+  const size_t capacity = std::max(needed, 2 * capacity_);
+  char* bigger = new char[capacity];
+  memcpy(bigger, data_, keep);
+  if (data_ != inline_) delete[] data_;
+  data_ = bigger;
+  capacity_ = capacity;
+}
+
+Status Block::MalformedAt(const BlockIterOptions& options, uint32_t offset) const {
+  std::string msg;
+  if (options.file_name != nullptr) msg = *options.file_name + " ";
+  msg += "block at offset " + std::to_string(options.block_offset);
+  if (malformed_) return Status::Corruption(msg + ": malformed restart array");
+  return Status::Corruption(msg + ": malformed entry at byte " + std::to_string(offset));
+}
+
+// The same search as Iter::Seek from an unpositioned iterator.
+Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& target,
+                                 const BlockIterOptions& options, KeyBuffer* key, Slice* value,
+                                 bool* found) const {
+  *found = false;
+  if (malformed_) return MalformedAt(options, 0);
+  if (num_restarts_ == 0) return Status::OK();
+  const char* limit = data_ + restart_offset_;
+  auto restart_point = [&](uint32_t index) {
+    return DecodeFixed32(data_ + restart_offset_ + index * sizeof(uint32_t));
+  };
+  uint32_t left = 0;
+  uint32_t right = num_restarts_ - 1;
+  while (left < right) {
+    const uint32_t mid = left + (right - left + 1) / 2;
+    uint32_t shared, non_shared, value_length;
+    const char* key_ptr =
+        DecodeEntry(data_ + restart_point(mid), limit, &shared, &non_shared, &value_length);
+    if (key_ptr == nullptr || shared != 0) return MalformedAt(options, restart_point(mid));
+    if (comparator->Compare(Slice(key_ptr, non_shared), target) < 0) {
+      left = mid;
+    } else {
+      right = mid - 1;
+    }
+  }
+  const char* p = data_ + restart_point(left);
+  while (p < limit) {
+    const uint32_t offset = static_cast<uint32_t>(p - data_);
+    uint32_t shared, non_shared, value_length;
+    const char* delta = DecodeEntry(p, limit, &shared, &non_shared, &value_length);
+    if (delta == nullptr || key->size() < shared) return MalformedAt(options, offset);
+    key->Assign(shared, delta, non_shared);
+    *value = Slice(delta + non_shared, value_length);
+    if (comparator->Compare(key->slice(), target) >= 0) {
+      *found = true;
+      return Status::OK();
+    }
+    p = delta + non_shared + value_length;
+  }
+  return Status::OK();
+}
 
 Iterator* Block::NewIterator(const Comparator* comparator, const BlockIterOptions& options) const {
   if (malformed_) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "base/comparator.h"
@@ -44,7 +45,53 @@ class Block {
   // Malformed entries make the iterator invalid with a Corruption status.
   Iterator* NewIterator(const Comparator* comparator, const BlockIterOptions& options = {}) const;
 
+  // What Seek(target) on an iterator would find, without the iterator (a point lookup's path:
+  // no allocation while keys fit in 128 bytes). Sets *found and, when found, hands the entry's
+  // key and value (valid while the block lives) to `on_entry`. Corruption says where.
+  template <typename OnEntry>
+  Status SeekOnce(const Comparator* comparator, const Slice& target, bool* found,
+                  const BlockIterOptions& options, OnEntry&& on_entry) const {
+    KeyBuffer key;
+    Slice value;
+    Status s = FindFirstAtOrAfter(comparator, target, options, &key, &value, found);
+    if (s.ok() && *found) on_entry(key.slice(), value);
+    return s;
+  }
+
  private:
+  // The key being rebuilt entry by entry: inline up to 128 bytes, else on the heap.
+  class KeyBuffer {
+   public:
+    KeyBuffer() = default;
+    KeyBuffer(const KeyBuffer&) = delete;
+    KeyBuffer& operator=(const KeyBuffer&) = delete;
+    ~KeyBuffer() {
+      if (data_ != inline_) delete[] data_;
+    }
+    size_t size() const { return size_; }
+    // Keeps the first `shared` bytes and appends `n` bytes from p.
+    void Assign(uint32_t shared, const char* p, uint32_t n) {
+      const size_t needed = size_t{shared} + n;
+      if (needed > capacity_) Grow(needed, shared);
+      memcpy(data_ + shared, p, n);
+      size_ = needed;
+    }
+    Slice slice() const { return Slice(data_, size_); }
+
+   private:
+    void Grow(size_t needed, uint32_t keep);
+
+    char inline_[128];
+    char* data_ = inline_;
+    size_t size_ = 0;
+    size_t capacity_ = sizeof(inline_);
+  };
+
+  Status FindFirstAtOrAfter(const Comparator* comparator, const Slice& target,
+                            const BlockIterOptions& options, KeyBuffer* key, Slice* value,
+                            bool* found) const;
+  Status MalformedAt(const BlockIterOptions& options, uint32_t offset) const;
+
   class Iter;
 
   const char* data_;

@@ -182,6 +182,73 @@ TEST(BlockTest, EntryLengthPastEndIsCorruption) {
   EXPECT_FALSE(it->Valid());
 }
 
+// SeekOnce (the point lookup's path) finds what an iterator's Seek finds.
+void ExpectSeekOnceLikeSeek(const Block& block, const std::string& target) {
+  std::unique_ptr<Iterator> it(block.NewIterator(BytewiseComparator()));
+  it->Seek(target);
+  bool found = false;
+  std::string key, value;
+  Status s = block.SeekOnce(BytewiseComparator(), target, &found, BlockIterOptions{},
+                            [&](const Slice& k, const Slice& v) {
+                              key = k.ToString();
+                              value = v.ToString();
+                            });
+  EXPECT_EQ(s.ok(), it->status().ok()) << target;
+  EXPECT_EQ(found, it->Valid()) << target;
+  if (found && it->Valid()) {
+    EXPECT_EQ(key, it->key().ToString());
+    EXPECT_EQ(value, it->value().ToString());
+  }
+}
+
+TEST(BlockTest, SeekOnceMatchesIteratorSeek) {
+  Random rnd(5);
+  for (int restart : {1, 3, 16}) {
+    std::map<std::string, std::string> model;
+    for (int i = 0; i < 300; i++) {
+      std::string k = RandomKey(&rnd);
+      // Some keys longer than SeekOnce's 128 inline bytes, sharing long prefixes.
+      if (rnd.OneIn(5)) k = std::string(100 + rnd.Uniform(200), 'p') + k;
+      model[k] = std::string(rnd.Uniform(20), 'v');
+    }
+    std::unique_ptr<Block> block = BuildBlock(model, restart);
+    for (const auto& [k, v] : model) {
+      ExpectSeekOnceLikeSeek(*block, k);
+      ExpectSeekOnceLikeSeek(*block, k + '\0');
+    }
+    for (int i = 0; i < 300; i++) ExpectSeekOnceLikeSeek(*block, RandomKey(&rnd));
+    ExpectSeekOnceLikeSeek(*block, "");
+    ExpectSeekOnceLikeSeek(*block, "\xff\xff");
+  }
+}
+
+TEST(BlockTest, SeekOnceReportsCorruptionWithPlace) {
+  const std::string file = "t.sst";
+  BlockIterOptions options;
+  options.file_name = &file;
+  options.block_offset = 77;
+  bool found = true;
+  auto ignore = [](const Slice&, const Slice&) { ADD_FAILURE() << "no entry expected"; };
+  std::unique_ptr<Block> malformed = BlockFromBytes(std::string("\x01\x02", 2));
+  Status s = malformed->SeekOnce(BytewiseComparator(), "k", &found, options, ignore);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_FALSE(found);
+  EXPECT_NE(s.message().find("t.sst"), std::string::npos);
+  EXPECT_NE(s.message().find("77"), std::string::npos);
+
+  std::string bytes;  // one entry whose value runs past the end
+  bytes.push_back(0);
+  bytes.push_back(1);
+  bytes.push_back(100);
+  bytes += "kvvv";
+  PutFixed32(&bytes, 0);
+  PutFixed32(&bytes, 1);
+  std::unique_ptr<Block> block = BlockFromBytes(bytes);
+  s = block->SeekOnce(BytewiseComparator(), "k", &found, options, ignore);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.message().find("malformed entry"), std::string::npos);
+}
+
 TEST(BlockTest, RandomMutationsNeverCrash) {
   Random rnd(17);
   std::map<std::string, std::string> model;
@@ -201,8 +268,12 @@ TEST(BlockTest, RandomMutationsNeverCrash) {
     for (it->SeekToFirst(); it->Valid() && n < 10000; it->Next()) n++;
     n = 0;
     for (it->SeekToLast(); it->Valid() && n < 10000; it->Prev()) n++;
-    it->Seek(RandomKey(&rnd));
+    const std::string target = RandomKey(&rnd);
+    it->Seek(target);
     if (it->Valid()) it->Prev();
+    bool found = false;
+    (void)block->SeekOnce(BytewiseComparator(), target, &found, BlockIterOptions{},
+                          [](const Slice&, const Slice&) {});
   }
 }
 

@@ -176,11 +176,12 @@ class alignas(64) LRUShard {
   Cache::Handle* Lookup(const Slice& key, uint32_t hash) {
     std::lock_guard<std::mutex> lock(mu_);
     LRUHandle* e = table_.Lookup(key, hash);
+    // Counted under the mutex: a plain store, not a locked read-modify-write, per lookup.
     if (e == nullptr) {
-      misses_.fetch_add(1, std::memory_order_relaxed);
+      misses_.store(misses_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       return nullptr;
     }
-    hits_.fetch_add(1, std::memory_order_relaxed);
+    hits_.store(hits_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     Ref(e);
     return reinterpret_cast<Cache::Handle*>(e);
   }

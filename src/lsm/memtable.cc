@@ -114,7 +114,10 @@ void MemTable::Add(SequenceNumber s, ValueType type, const Slice& key, const Sli
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) {
-  if (!MayContain(key.user_key())) return false;
+  // An empty memtable (just after a switch) answers without touching its filter.
+  if (num_entries_.load(std::memory_order_relaxed) == 0 || !MayContain(key.user_key())) {
+    return false;
+  }
   Table::Iterator iter(&table_);
   iter.Seek(key.memtable_key().data());
   if (!iter.Valid()) return false;

@@ -319,15 +319,31 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   return Status::OK();
 }
 
-Iterator* Table::BlockReader(const Slice& index_value, bool fill_cache) const {
+struct Table::PinnedBlock {
+  Block* block = nullptr;
+  BlockIterOptions options;  // file name, offset and the cleanup that lets go of the block
+
+  PinnedBlock() = default;
+  PinnedBlock(const PinnedBlock&) = delete;
+  PinnedBlock& operator=(const PinnedBlock&) = delete;
+  ~PinnedBlock() {
+    if (options.cleanup != nullptr) options.cleanup(options.cleanup_arg1, options.cleanup_arg2);
+  }
+  // Hands the cleanup to an iterator that now holds the block.
+  BlockIterOptions Release() {
+    BlockIterOptions moved = options;
+    options.cleanup = nullptr;
+    return moved;
+  }
+};
+
+Status Table::PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* pinned) const {
   const Rep* r = rep_.get();
   BlockHandle handle;
   Slice input = index_value;
   Status s = handle.DecodeFrom(&input);
   if (s.ok()) s = CheckHandle(r->file_name, "data", handle, r->data_end);
-  if (!s.ok()) {
-    return NewEmptyIterator(Status::Corruption(r->file_name + ": bad index entry: " + s.message()));
-  }
+  if (!s.ok()) return Status::Corruption(r->file_name + ": bad index entry: " + s.message());
 
   Cache* cache = r->options.block_cache;
   Block* block = nullptr;
@@ -341,13 +357,11 @@ Iterator* Table::BlockReader(const Slice& index_value, bool fill_cache) const {
   }
   if (block == nullptr) {
     BlockContents contents;
-    s = ReadBlock(r->file.get(), r->file_name, handle, &contents);
-    if (!s.ok()) return NewEmptyIterator(s);
+    STRATA_RETURN_IF_ERROR(ReadBlock(r->file.get(), r->file_name, handle, &contents));
     block = new Block(contents);
     if (!block->ok()) {
       delete block;
-      return NewEmptyIterator(
-          Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset())));
+      return Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset()));
     }
     if (cache != nullptr && contents.cachable && fill_cache) {
       cache_handle = cache->Insert(Slice(cache_key, sizeof(cache_key)), block, block->size(),
@@ -355,16 +369,24 @@ Iterator* Table::BlockReader(const Slice& index_value, bool fill_cache) const {
     }
   }
 
-  BlockIterOptions iter_options{.file_name = &r->file_name, .block_offset = handle.offset()};
+  pinned->block = block;
+  pinned->options = BlockIterOptions{.file_name = &r->file_name, .block_offset = handle.offset()};
   if (cache_handle != nullptr) {
-    iter_options.cleanup = &ReleaseCacheHandle;
-    iter_options.cleanup_arg1 = cache;
-    iter_options.cleanup_arg2 = cache_handle;
+    pinned->options.cleanup = &ReleaseCacheHandle;
+    pinned->options.cleanup_arg1 = cache;
+    pinned->options.cleanup_arg2 = cache_handle;
   } else {
-    iter_options.cleanup = &DeleteBlock;
-    iter_options.cleanup_arg1 = block;
+    pinned->options.cleanup = &DeleteBlock;
+    pinned->options.cleanup_arg1 = block;
   }
-  return block->NewIterator(r->options.comparator, iter_options);
+  return Status::OK();
+}
+
+Iterator* Table::BlockReader(const Slice& index_value, bool fill_cache) const {
+  PinnedBlock pinned;
+  Status s = PinBlock(index_value, fill_cache, &pinned);
+  if (!s.ok()) return NewEmptyIterator(s);
+  return pinned.block->NewIterator(rep_->options.comparator, pinned.Release());
 }
 
 Iterator* Table::NewIndexIterator() const {
@@ -404,10 +426,12 @@ Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
     if (!index_iter->Valid()) return index_iter->status();
     index_value = index_iter->value();
   }
-  std::unique_ptr<Iterator> block_iter(BlockReader(index_value, fill_cache));
-  block_iter->Seek(key);
-  if (block_iter->Valid()) handle_result(arg, block_iter->key(), block_iter->value());
-  return block_iter->status();
+  // The block is searched in place: no iterator, no key copied to the heap.
+  PinnedBlock pinned;
+  STRATA_RETURN_IF_ERROR(PinBlock(index_value, fill_cache, &pinned));
+  bool found = false;
+  return pinned.block->SeekOnce(rep_->options.comparator, key, &found, pinned.options,
+                                [&](const Slice& k, const Slice& v) { handle_result(arg, k, v); });
 }
 
 uint64_t Table::ApproximateOffsetOf(const Slice& key) const {

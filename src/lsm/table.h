@@ -63,7 +63,12 @@ class Table {
   struct Rep;
   explicit Table(std::unique_ptr<Rep> rep);
 
-  // An iterator over the data block named by an index value (a BlockHandle).
+  // A data block held for reading: from the block cache (released by `cleanup`) or read for
+  // this use alone (deleted by it).
+  struct PinnedBlock;
+  // Finds or reads the data block named by an index value (a BlockHandle).
+  Status PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* pinned) const;
+  // An iterator over the data block named by an index value.
   Iterator* BlockReader(const Slice& index_value, bool fill_cache) const;
   Iterator* NewIndexIterator() const;
 
