@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "base/coding.h"
+#include "lsm/dbformat.h"
 
 namespace strata::lsm {
 
@@ -245,6 +246,10 @@ Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& targ
   if (malformed_) return MalformedAt(options, 0);
   if (num_restarts_ == 0) return Status::OK();
   const char* limit = data_ + restart_offset_;
+  auto compare = [comparator](const Slice& a, const Slice& b) {
+    return comparator != nullptr ? comparator->Compare(a, b)
+                                 : InternalKeyComparator::CompareKeys(a, b);
+  };
   auto restart_point = [&](uint32_t index) {
     return DecodeFixed32(data_ + restart_offset_ + index * sizeof(uint32_t));
   };
@@ -256,7 +261,7 @@ Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& targ
     const char* key_ptr =
         DecodeEntry(data_ + restart_point(mid), limit, &shared, &non_shared, &value_length);
     if (key_ptr == nullptr || shared != 0) return MalformedAt(options, restart_point(mid));
-    if (comparator->Compare(Slice(key_ptr, non_shared), target) < 0) {
+    if (compare(Slice(key_ptr, non_shared), target) < 0) {
       left = mid;
     } else {
       right = mid - 1;
@@ -270,7 +275,7 @@ Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& targ
     if (delta == nullptr || key->size() < shared) return MalformedAt(options, offset);
     key->Assign(shared, delta, non_shared);
     *value = Slice(delta + non_shared, value_length);
-    if (comparator->Compare(key->slice(), target) >= 0) {
+    if (compare(key->slice(), target) >= 0) {
       *found = true;
       return Status::OK();
     }

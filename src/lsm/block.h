@@ -48,6 +48,8 @@ class Block {
   // What Seek(target) on an iterator would find, without the iterator (a point lookup's path:
   // no allocation while keys fit in 128 bytes). Sets *found and, when found, hands the entry's
   // key and value (valid while the block lives) to `on_entry`. Corruption says where.
+  // A null comparator means internal keys in bytewise order (InternalKeyComparator), compared
+  // inline.
   template <typename OnEntry>
   Status SeekOnce(const Comparator* comparator, const Slice& target, bool* found,
                   const BlockIterOptions& options, OnEntry&& on_entry) const {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "base/coding.h"
 #include "base/random.h"
 #include "lsm/block_builder.h"
+#include "lsm/dbformat.h"
 
 namespace strata::lsm {
 namespace {
@@ -219,6 +221,61 @@ TEST(BlockTest, SeekOnceMatchesIteratorSeek) {
     for (int i = 0; i < 300; i++) ExpectSeekOnceLikeSeek(*block, RandomKey(&rnd));
     ExpectSeekOnceLikeSeek(*block, "");
     ExpectSeekOnceLikeSeek(*block, "\xff\xff");
+  }
+}
+
+TEST(BlockTest, CompareBytewiseMatchesSliceCompare) {
+  Random rnd(9);
+  auto sign = [](int r) { return r < 0 ? -1 : (r > 0 ? 1 : 0); };
+  for (int i = 0; i < 20000; i++) {
+    // Short alphabets and shared prefixes so that equal words, ties and every length occur.
+    auto make = [&rnd](const std::string& base) {
+      std::string k = base.substr(0, rnd.Uniform(static_cast<uint32_t>(base.size()) + 1));
+      const int extra = static_cast<int>(rnd.Uniform(40));
+      for (int j = 0; j < extra; j++)
+        k.push_back(static_cast<char>(rnd.OneIn(2) ? 0xff : rnd.Uniform(3)));
+      return k;
+    };
+    const std::string base = make("");
+    const std::string a = make(base), b = make(base);
+    EXPECT_EQ(sign(CompareBytewise(a, b)), sign(Slice(a).compare(b)));
+    EXPECT_EQ(CompareBytewise(a, a), 0);
+  }
+}
+
+TEST(BlockTest, SeekOnceInlineInternalKeyOrder) {
+  // Internal keys: user key then 8 bytes of sequence and type, newest first for one user key.
+  InternalKeyComparator icmp(BytewiseComparator());
+  Random rnd(11);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 400; i++) {
+    std::string k;
+    AppendInternalKey(&k, RandomKey(&rnd), rnd.Uniform(1000), kTypeValue);
+    keys.push_back(k);
+  }
+  std::sort(keys.begin(), keys.end(),
+            [&](const std::string& a, const std::string& b) { return icmp.Compare(a, b) < 0; });
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  BlockBuilder builder(16);
+  for (const std::string& k : keys) builder.Add(k, "v" + k.substr(0, 3));
+  const std::string bytes = builder.Finish().ToString();
+  std::unique_ptr<Block> block = BlockFromBytes(bytes);
+  for (int i = 0; i < 600; i++) {
+    std::string target;
+    AppendInternalKey(&target, RandomKey(&rnd), rnd.Uniform(1000), kTypeValue);
+    if (rnd.OneIn(3)) target = keys[rnd.Uniform(static_cast<uint32_t>(keys.size()))];
+    std::unique_ptr<Iterator> it(block->NewIterator(&icmp));
+    it->Seek(target);
+    bool found = false;
+    std::string key;
+    ASSERT_TRUE(block
+                    ->SeekOnce(nullptr, target, &found, BlockIterOptions{},
+                               [&](const Slice& k, const Slice&) { key = k.ToString(); })
+                    .ok());
+    ASSERT_EQ(found, it->Valid());
+    if (found) {
+      EXPECT_EQ(key, it->key().ToString());
+    }
   }
 }
 

@@ -430,7 +430,9 @@ Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
   PinnedBlock pinned;
   STRATA_RETURN_IF_ERROR(PinBlock(index_value, fill_cache, &pinned));
   bool found = false;
-  return pinned.block->SeekOnce(rep_->options.comparator, key, &found, pinned.options,
+  // Tables of internal keys (the point index knows) compare them inline.
+  const Comparator* comparator = pi.internal_keys ? nullptr : rep_->options.comparator;
+  return pinned.block->SeekOnce(comparator, key, &found, pinned.options,
                                 [&](const Slice& k, const Slice& v) { handle_result(arg, k, v); });
 }
 
