@@ -180,8 +180,8 @@ void PrintRatios(const BenchReport& report, std::FILE* out) {
 }
 
 void PrintSummary(const BenchReport& report, std::FILE* out) {
-  fmt::print(out, "\n{:<{}} {:>12} {:>10} {:>12} {:>12} {:>16}\n", "engine", kNameW, "disk (max)",
-             "write amp", "peak RSS +", "RSS delta", "fillsync/fsync");
+  fmt::print(out, "\n{:<{}} {:>12} {:>10} {:>12} {:>12} {:>12} {:>16}\n", "engine", kNameW,
+             "disk (max)", "write amp", "peak RSS +", "anon peak +", "RSS delta", "fillsync/fsync");
   bool any_unreset = false;
   for (const EngineResult& e : report.engines) {
     if (!e.error.empty() && e.workloads.empty()) {
@@ -199,9 +199,11 @@ void PrintSummary(const BenchReport& report, std::FILE* out) {
       peak += "*";
       any_unreset = true;
     }
-    fmt::print(out, "{:<{}} {:>12} {:>10} {:>12} {:>12} {:>16}\n", e.engine, kNameW,
+    const std::string anon =
+        e.peak_anon_growth < 0 ? "-" : FormatBytes(static_cast<double>(e.peak_anon_growth));
+    fmt::print(out, "{:<{}} {:>12} {:>10} {:>12} {:>12} {:>12} {:>16}\n", e.engine, kNameW,
                FormatBytes(static_cast<double>(e.max_disk_bytes)),
-               wa ? fmt::format("{:.2f}", *wa) : "-", peak,
+               wa ? fmt::format("{:.2f}", *wa) : "-", peak, anon,
                FormatBytes(static_cast<double>(e.rss_delta)), sync_ratio);
   }
   fmt::print(out,
@@ -210,9 +212,21 @@ void PrintSummary(const BenchReport& report, std::FILE* out) {
              "whole run\n  (\"-\": the backend does not report it).\n"
              "peak RSS +: growth of the process's peak resident memory (VmHWM) during the "
              "engine's run,\n  with VmHWM reset first through /proc/self/clear_refs{}.\n"
+             "anon peak +: growth of anonymous resident memory (RssAnon, sampled every 10 ms): the "
+             "engine's own\n  allocations and the benchmark's, without pages of mapped files.\n"
              "RSS delta: resident memory at the end of the engine's run (engine open) minus at "
              "its start.\n",
              report.isolated ? " (each engine runs in its own child process)" : "");
+  for (const EngineResult& e : report.engines) {
+    if (e.engine != "strata" || e.peak_anon_growth < 0 || report.strata_memory_bound == 0) continue;
+    fmt::print(out,
+               "strata memory bound (write buffers + block cache + 64 MiB): {}; anon peak + {}: "
+               "{}\n",
+               FormatBytes(static_cast<double>(report.strata_memory_bound)),
+               FormatBytes(static_cast<double>(e.peak_anon_growth)),
+               static_cast<uint64_t>(e.peak_anon_growth) <= report.strata_memory_bound ? "within"
+                                                                                       : "OVER");
+  }
   if (any_unreset) {
     fmt::print(out,
                "  *: VmHWM could not be reset: exact when the engine raised the process's peak, "
@@ -331,6 +345,7 @@ std::string ReportToJson(const BenchReport& report) {
           {"engine_max_disk_bytes", static_cast<double>(e.max_disk_bytes)},
           {"engine_peak_rss_growth_bytes", static_cast<double>(e.peak_rss_growth)},
           {"engine_rss_delta_bytes", static_cast<double>(e.rss_delta)},
+          {"engine_peak_anon_growth_bytes", static_cast<double>(e.peak_anon_growth)},
       };
       for (const auto& [k, v] : numbers) {
         key(k);

@@ -92,6 +92,9 @@ struct EngineResult {
   int64_t peak_rss_growth = 0;
   bool peak_rss_reset = false;
   int64_t rss_delta = 0;  // RSS at the end of the run (engine still open) minus at its start
+  // Peak of anonymous resident memory (RssAnon, sampled) over the run minus at its start: the
+  // engine's own allocations, without mapped file pages; -1 when unknown.
+  int64_t peak_anon_growth = -1;
   std::vector<std::string> notes;
 
   std::optional<double> WriteAmp() const {
@@ -115,6 +118,8 @@ struct BenchReport {
   std::vector<std::string> skipped;  // engines asked for but not built, with the reason
   double raw_fsync_per_sec = 0;      // 0: not measured
   bool isolated = false;             // each engine ran in a child process
+  // Strata's memory bound with the options of the run: write buffers + block cache + 64 MiB.
+  uint64_t strata_memory_bound = 0;
 };
 
 // "1.23x"; "-" when either side is missing or zero.

@@ -19,6 +19,7 @@
 
 #include "base/random.h"
 #include "kv/peer_engines.h"  // DirectoryBytes
+#include "memory_sampler.h"
 #include "strata/kv.h"
 
 namespace strata::tools {
@@ -75,19 +76,6 @@ enum class Kind {
 constexpr int kSeekNexts = 10;
 // The key stream of the untimed load before a read workload that has no data to read.
 constexpr uint64_t kPreloadStream = 100;
-
-// Bytes of /proc/self/status field `field` ("VmRSS", "VmHWM"); -1 when unreadable.
-int64_t ProcStatusBytes(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  const size_t len = std::strlen(field);
-  while (std::getline(in, line)) {
-    if (line.compare(0, len, field) == 0 && line.size() > len && line[len] == ':') {
-      return std::strtoll(line.c_str() + len + 1, nullptr, 10) * 1024;  // the unit is kB
-    }
-  }
-  return -1;
-}
 
 // Resets VmHWM to the current RSS (Linux >= 4.0); false when the kernel refuses.
 bool ResetPeakRss() {
@@ -158,6 +146,7 @@ class EngineRunner {
     result.peak_rss_reset = ResetPeakRss();
     const int64_t rss_start = ProcStatusBytes("VmRSS");
     const int64_t hwm_start = ProcStatusBytes("VmHWM");
+    MemorySampler anon;
     if (Status s = OpenFresh(); !s.ok()) {
       result.error = "open: " + s.ToString();
       return result;
@@ -177,6 +166,7 @@ class EngineRunner {
       if (db_ == nullptr) break;  // a reopen failed: nothing further can run
     }
     result.rss_delta = ProcStatusBytes("VmRSS") - rss_start;
+    result.peak_anon_growth = anon.StopAndPeakGrowth();
     if (Status s = CloseAndAccount(); !s.ok()) result.error = "close: " + s.ToString();
     result.max_disk_bytes = std::max(result.max_disk_bytes, kv::DirectoryBytes(dir_));
     const int64_t hwm_end = ProcStatusBytes("VmHWM");
@@ -448,9 +438,10 @@ std::string SerializeWorkload(const WorkloadResult& w) {
 }
 
 std::string SerializeEngine(const EngineResult& e) {
-  std::string out = fmt::format("E\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", e.max_disk_bytes,
-                                e.user_bytes_written, e.engine_bytes_written, e.peak_rss_growth,
-                                e.peak_rss_reset ? 1 : 0, e.rss_delta, Clean(e.error));
+  std::string out =
+      fmt::format("E\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", e.max_disk_bytes, e.user_bytes_written,
+                  e.engine_bytes_written, e.peak_rss_growth, e.peak_rss_reset ? 1 : 0, e.rss_delta,
+                  e.peak_anon_growth, Clean(e.error));
   for (const std::string& note : e.notes) out += "N\t" + Clean(note) + "\n";
   return out;
 }
@@ -480,12 +471,13 @@ bool ParseChildOutput(const std::string& data, EngineResult* e) {
       w.seconds = d(5), w.p50_us = d(6), w.p99_us = d(7), w.p999_us = d(8), w.mean_us = d(9);
       w.max_us = d(10), w.disk_bytes = u(11), w.key_digest = u(12), w.error = f[13];
       e->workloads.push_back(std::move(w));
-    } else if (f[0] == "E" && f.size() == 8) {
+    } else if (f[0] == "E" && f.size() == 9) {
       e->max_disk_bytes = u(1), e->user_bytes_written = u(2), e->engine_bytes_written = u(3);
       e->peak_rss_growth = std::strtoll(f[4].c_str(), nullptr, 10);
       e->peak_rss_reset = f[5] == "1";
       e->rss_delta = std::strtoll(f[6].c_str(), nullptr, 10);
-      e->error = f[7];
+      e->peak_anon_growth = std::strtoll(f[7].c_str(), nullptr, 10);
+      e->error = f[8];
       complete = true;
     } else if (f[0] == "N" && f.size() == 2) {
       e->notes.push_back(f[1]);
@@ -687,6 +679,11 @@ std::string RunKvBenchCollect(const KvBenchConfig& config, BenchReport* report) 
   report->dir = dir;
   report->workloads = workloads;
   report->isolated = config.isolate;
+  // The bound of kv::Options' comment: every write buffer full, the block cache full, 64 MiB.
+  report->strata_memory_bound =
+      options.write_buffer_size.value_or(kv::Options::kStrataWriteBufferSize) *
+          (1 + static_cast<uint64_t>(options.max_immutable_memtables)) +
+      options.block_cache_size.value_or(kv::Options::kStrataBlockCacheSize) + (64ull << 20);
   if (config.measure_fsync) report->raw_fsync_per_sec = MeasureRawFsync(dir);
 
   for (const std::string& engine : engines) {
