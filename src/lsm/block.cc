@@ -64,6 +64,18 @@ inline const char* DecodeEntry(const char* p, const char* limit, uint32_t* share
   return p;
 }
 
+// "<file> block at offset N: <what>", the one form of a block's Corruption message.
+Status BlockCorruption(const BlockIterOptions& options, const std::string& what) {
+  std::string msg;
+  if (options.file_name != nullptr) msg = *options.file_name + " ";
+  msg += "block at offset " + std::to_string(options.block_offset) + ": " + what;
+  return Status::Corruption(std::move(msg));
+}
+
+Status MalformedEntry(const BlockIterOptions& options, uint32_t offset) {
+  return BlockCorruption(options, "malformed entry at byte " + std::to_string(offset));
+}
+
 }  // namespace
 
 class Block::Iter final : public Iterator {
@@ -179,11 +191,7 @@ class Block::Iter final : public Iterator {
 
   void CorruptionError(uint32_t offset) {
     MarkInvalid();
-    std::string msg;
-    if (options_.file_name != nullptr) msg = *options_.file_name + " ";
-    msg += "block at offset " + std::to_string(options_.block_offset) +
-           ": malformed entry at byte " + std::to_string(offset);
-    status_ = Status::Corruption(std::move(msg));
+    status_ = MalformedEntry(options_, offset);
   }
 
   bool ParseNextKey() {
@@ -230,20 +238,12 @@ void Block::KeyBuffer::Grow(size_t needed, uint32_t keep) {
   capacity_ = capacity;
 }
 
-Status Block::MalformedAt(const BlockIterOptions& options, uint32_t offset) const {
-  std::string msg;
-  if (options.file_name != nullptr) msg = *options.file_name + " ";
-  msg += "block at offset " + std::to_string(options.block_offset);
-  if (malformed_) return Status::Corruption(msg + ": malformed restart array");
-  return Status::Corruption(msg + ": malformed entry at byte " + std::to_string(offset));
-}
-
 // The same search as Iter::Seek from an unpositioned iterator.
 Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& target,
                                  const BlockIterOptions& options, KeyBuffer* key, Slice* value,
                                  bool* found) const {
   *found = false;
-  if (malformed_) return MalformedAt(options, 0);
+  if (malformed_) return BlockCorruption(options, "malformed restart array");
   if (num_restarts_ == 0) return Status::OK();
   const char* limit = data_ + restart_offset_;
   auto compare = [comparator](const Slice& a, const Slice& b) {
@@ -260,7 +260,7 @@ Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& targ
     uint32_t shared, non_shared, value_length;
     const char* key_ptr =
         DecodeEntry(data_ + restart_point(mid), limit, &shared, &non_shared, &value_length);
-    if (key_ptr == nullptr || shared != 0) return MalformedAt(options, restart_point(mid));
+    if (key_ptr == nullptr || shared != 0) return MalformedEntry(options, restart_point(mid));
     if (compare(Slice(key_ptr, non_shared), target) < 0) {
       left = mid;
     } else {
@@ -272,7 +272,7 @@ Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& targ
     const uint32_t offset = static_cast<uint32_t>(p - data_);
     uint32_t shared, non_shared, value_length;
     const char* delta = DecodeEntry(p, limit, &shared, &non_shared, &value_length);
-    if (delta == nullptr || key->size() < shared) return MalformedAt(options, offset);
+    if (delta == nullptr || key->size() < shared) return MalformedEntry(options, offset);
     key->Assign(shared, delta, non_shared);
     *value = Slice(delta + non_shared, value_length);
     if (compare(key->slice(), target) >= 0) {
@@ -286,10 +286,7 @@ Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& targ
 
 Iterator* Block::NewIterator(const Comparator* comparator, const BlockIterOptions& options) const {
   if (malformed_) {
-    std::string msg;
-    if (options.file_name != nullptr) msg = *options.file_name + " ";
-    msg += "block at offset " + std::to_string(options.block_offset) + ": malformed restart array";
-    Iterator* it = NewEmptyIterator(Status::Corruption(std::move(msg)));
+    Iterator* it = NewEmptyIterator(BlockCorruption(options, "malformed restart array"));
     if (options.cleanup != nullptr) options.cleanup(options.cleanup_arg1, options.cleanup_arg2);
     return it;
   }

@@ -92,7 +92,6 @@ class Block {
   Status FindFirstAtOrAfter(const Comparator* comparator, const Slice& target,
                             const BlockIterOptions& options, KeyBuffer* key, Slice* value,
                             bool* found) const;
-  Status MalformedAt(const BlockIterOptions& options, uint32_t offset) const;
 
   class Iter;
 
