@@ -35,8 +35,11 @@ class Block {
   Block& operator=(const Block&) = delete;
   ~Block();
 
-  // Bytes of the block (its charge in the block cache).
+  // Bytes of the block's contents.
   size_t size() const { return size_; }
+  // What holding it in the block cache costs (its charge): contents, this object, and about
+  // what the cache entry and the allocator's headers take.
+  size_t ApproximateMemoryUsage() const { return size_ + sizeof(Block) + 128; }
   // False when the restart array is malformed; iterators then report Corruption.
   bool ok() const { return !malformed_; }
 

@@ -91,7 +91,29 @@ struct PointIndex {
 };
 
 struct Table::Rep {
-  ~Rep() { free(filter_data); }
+  ~Rep() {
+    if (reservation != nullptr) {
+      // The reservation leaves the cache with the table (erased first, so it is freed now).
+      Cache* cache = options.block_cache;
+      cache->Erase(ReservationKey());
+      cache->Release(reservation);
+    }
+    free(filter_data);
+  }
+
+  // Bytes this open table keeps besides cached blocks: filter, index block, point index.
+  size_t MetadataBytes() const {
+    return sizeof(Rep) + filter_size + (index_block ? index_block->size() : 0) +
+           point_index.fingerprints.capacity() * sizeof(Fingerprint) +
+           point_index.offsets.capacity() * sizeof(uint32_t) + point_index.prefix.capacity();
+  }
+  // The block-cache key of the reservation: the table's id and an offset no block has.
+  std::string ReservationKey() const {
+    std::string key;
+    PutFixed64(&key, cache_id);
+    PutFixed64(&key, ~uint64_t{0});
+    return key;
+  }
 
   TableOptions options;
   std::unique_ptr<RandomAccessFile> file;
@@ -105,6 +127,9 @@ struct Table::Rep {
   size_t filter_size = 0;
   TableProperties props;
   PointIndex point_index;  // empty when the keys' order is not bytewise
+  // A pinned entry in the block cache charged with MetadataBytes(): an open table's filter and
+  // index count against the cache's capacity, so cache plus open tables stay within it.
+  Cache::Handle* reservation = nullptr;
 };
 
 namespace {
@@ -313,7 +338,11 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
     if (contents.heap_allocated) delete[] contents.data.data();
   }
 
-  if (rep->options.block_cache != nullptr) rep->cache_id = rep->options.block_cache->NewId();
+  if (Cache* cache = rep->options.block_cache; cache != nullptr) {
+    rep->cache_id = cache->NewId();
+    rep->reservation = cache->Insert(rep->ReservationKey(), nullptr, rep->MetadataBytes(),
+                                     [](const Slice&, void*) {});
+  }
   rep->file = std::move(file);
   table->reset(new Table(std::move(rep)));
   return Status::OK();
@@ -364,8 +393,8 @@ Status Table::PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* p
       return Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset()));
     }
     if (cache != nullptr && contents.cachable && fill_cache) {
-      cache_handle = cache->Insert(Slice(cache_key, sizeof(cache_key)), block, block->size(),
-                                   &DeleteCachedBlock);
+      cache_handle = cache->Insert(Slice(cache_key, sizeof(cache_key)), block,
+                                   block->ApproximateMemoryUsage(), &DeleteCachedBlock);
     }
   }
 

@@ -510,6 +510,29 @@ TEST(TableTest, PointLookupsWithMostlyTiedFingerprints) {
   EXPECT_TRUE(it->status().ok());
 }
 
+TEST(TableTest, OpenTableChargesItsFilterAndIndexToTheBlockCache) {
+  TableOptions options = BytewiseOptions(kv::Compression::kLZ4);
+  std::unique_ptr<Cache> cache = NewLRUCache(64 << 20);
+  options.block_cache = cache.get();
+  const std::string contents = BuildTable(options, RandomModel(20000, 8));
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, contents, &table).ok());
+  // Before any read: the reservation, at least the filter's 10 bits per key.
+  const size_t reserved = cache->TotalCharge();
+  EXPECT_GE(reserved, 20000u * 10 / 8);
+  EXPECT_LT(reserved, contents.size());
+  // A read adds its block, charged with more than the block's bytes.
+  std::unique_ptr<Iterator> it(table->NewIterator());
+  it->SeekToFirst();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_GT(cache->TotalCharge(), reserved + options.block_size);
+  it.reset();
+  // Closing the table gives its reservation back; its blocks stay until evicted.
+  const size_t with_table = cache->TotalCharge();
+  table.reset();
+  EXPECT_EQ(cache->TotalCharge(), with_table - reserved);
+}
+
 TEST(TableTest, InternalGetWithInternalKeys) {
   InternalKeyComparator icmp(BytewiseComparator());
   auto less = [&icmp](const std::string& a, const std::string& b) {
