@@ -256,14 +256,22 @@ Result<ApiKeyInfo> ApiKeys::Authenticate(std::string_view secret) const {
   std::string_view id = FormatId(secret);
   if (id.empty() && !IsFreeSecret(secret)) return Status::Unauthenticated("malformed API key");
   const Entry* found = nullptr;
-  if (!id.empty()) {
-    // A secret that matched its hash before matches again: compare it with the remembered one
-    // (in constant time) and spare the SHA-256, which was the largest cost of a small request.
+  // A secret that matched its hash before matches again: compare it with the remembered one
+  // (in constant time) and spare the SHA-256, which was the largest cost of a small request.
+  auto remembered = [&secret](const Entry& e) {
+    return e.verified_secret.size() == secret.size() &&
+           CRYPTO_memcmp(e.verified_secret.data(), secret.data(), secret.size()) == 0;
+  };
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = by_id_.find(std::string(id));
-    if (it != by_id_.end() && it->second.verified_secret.size() == secret.size() &&
-        CRYPTO_memcmp(it->second.verified_secret.data(), secret.data(), secret.size()) == 0) {
-      found = &it->second;
+    if (!id.empty()) {
+      auto it = by_id_.find(std::string(id));
+      if (it != by_id_.end() && remembered(it->second)) found = &it->second;
+    } else {
+      // Free-form secrets carry no id; there are few keys, so compare with each.
+      for (const auto& [unused, e] : by_id_) {
+        if (remembered(e)) found = &e;
+      }
     }
   }
   std::string hash;
@@ -280,7 +288,10 @@ Result<ApiKeyInfo> ApiKeys::Authenticate(std::string_view secret) const {
   } else {
     // Imported free-form secrets carry no id; there are few keys, so compare them all.
     for (const auto& [unused, e] : by_id_) {
-      if (HashEquals(e.hash, hash)) found = &e;
+      if (HashEquals(e.hash, hash)) {
+        found = &e;
+        e.verified_secret = std::string(secret);
+      }
     }
   }
   if (found == nullptr) return Status::Unauthenticated("unknown API key");

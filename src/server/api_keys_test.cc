@@ -266,6 +266,11 @@ TEST_F(ApiKeysTest, ImportFreeFormSecret) {
   EXPECT_EQ(AuthCode(secret.substr(1) + "?"), Status::Code::kUnauthenticated);
   Reopen();
   EXPECT_TRUE(keys_->Authenticate(secret).ok());
+  // Proven once, then remembered: a second request matches, a same-length near miss does not.
+  EXPECT_TRUE(keys_->Authenticate(secret).ok());
+  std::string near = secret;
+  near.back() = '?';
+  EXPECT_EQ(AuthCode(near), Status::Code::kUnauthenticated);
   ASSERT_TRUE(keys_->Revoke(r->id).ok());
   EXPECT_EQ(AuthCode(secret), Status::Code::kUnauthenticated);
 }
