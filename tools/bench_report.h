@@ -68,8 +68,9 @@ struct WorkloadResult {
   uint64_t found = 0;  // reads that found their key (read and seek workloads)
   double seconds = 0;
   double p50_us = 0, p99_us = 0, p999_us = 0, mean_us = 0, max_us = 0;
-  uint64_t disk_bytes = 0;  // size of the engine's directory after the workload
-  std::string shape;        // files per level after the workload ("L0:3 L1:1"), when reported
+  uint64_t disk_bytes = 0;      // size of the engine's directory after the workload
+  std::string shape;            // files per level after the workload ("L0:3 L1:1"), when reported
+  int64_t anon_rss_after = -1;  // anonymous resident memory after it (progress only); -1: unknown
   // FNV-style digest of the keys in the order used, so runs can be checked to be identical.
   uint64_t key_digest = 0;
   std::string error;  // empty when the workload succeeded
@@ -93,7 +94,7 @@ struct EngineResult {
   bool peak_rss_reset = false;
   int64_t rss_delta = 0;  // RSS at the end of the run (engine still open) minus at its start
   // Peak of anonymous resident memory (RssAnon, sampled) over the run minus at its start: the
-  // engine's own allocations, without mapped file pages; -1 when unknown.
+  // engine's and the benchmark's allocations, without mapped file pages; -1 when unknown.
   int64_t peak_anon_growth = -1;
   std::vector<std::string> notes;
 

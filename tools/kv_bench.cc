@@ -157,16 +157,12 @@ class EngineRunner {
       if (db_ != nullptr) {
         for (const kv::LevelStats& l : db_->GetStats().levels) {
           if (l.files > 0)
-            w.shape += fmt::format("{}L{}:{}", w.shape.empty() ? "files per level: " : " ", l.level,
-                                   l.files);
+            w.shape += fmt::format("{}L{}:{}", w.shape.empty() ? "" : " ", l.level, l.files);
         }
       }
       result.max_disk_bytes = std::max(result.max_disk_bytes, w.disk_bytes);
       // Anonymous memory after each workload shows which phase holds the engine's peak.
-      if (const int64_t anon_now = ProcStatusBytes("RssAnon"); anon_now >= 0) {
-        w.shape += fmt::format("{}anon RSS {}", w.shape.empty() ? "" : "; ",
-                               FormatBytes(static_cast<double>(anon_now)));
-      }
+      w.anon_rss_after = ProcStatusBytes("RssAnon");
       on_workload(w);
       result.workloads.push_back(std::move(w));
       if (db_ == nullptr) break;  // a reopen failed: nothing further can run
@@ -424,7 +420,13 @@ void PrintProgress(const KvBenchConfig& config, const std::string& engine,
       config.progress, "{:<8} {:<12} {:>10.0f} ops/s {:>7.1f} MB/s  p50 {} us  p99 {} us{}\n",
       engine, w.workload, w.OpsPerSec(), w.MbPerSec(), FormatMicros(w.p50_us),
       FormatMicros(w.p99_us), w.found > 0 ? fmt::format("  ({} of {} found)", w.found, w.ops) : "");
-  if (!w.shape.empty()) fmt::print(config.progress, "{:<8} {:<12} {}\n", "", "", w.shape);
+  std::string after;
+  if (!w.shape.empty()) after = "files per level: " + w.shape;
+  if (w.anon_rss_after >= 0) {
+    after += fmt::format("{}anon RSS {}", after.empty() ? "" : "; ",
+                         FormatBytes(static_cast<double>(w.anon_rss_after)));
+  }
+  if (!after.empty()) fmt::print(config.progress, "{:<8} {:<12} {}\n", "", "", after);
 }
 
 // Results travel from a child to the parent as tab-separated lines: "W" per workload (sent as

@@ -48,8 +48,6 @@ inline void AppendInternalKey(std::string* result, const Slice& user_key, Sequen
   PutFixed64(result, PackSequenceAndType(seq, t));
 }
 
-// Orders internal keys. The engine orders user keys bytewise (the user comparator is kept for
-// its name and key-shortening), so the hot comparison is an inline memcmp.
 // Bytewise order of a and b (like Slice::compare), eight bytes at a time for short keys: most
 // keys are short, and a call to memcmp cost more than the compare itself on the read path.
 inline int CompareBytewise(const Slice& a, const Slice& b) {
@@ -73,6 +71,8 @@ inline int CompareBytewise(const Slice& a, const Slice& b) {
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 
+// Orders internal keys. The engine orders user keys bytewise (the user comparator is kept for
+// its name and key-shortening), so the hot comparison is CompareBytewise, inline.
 class InternalKeyComparator final : public Comparator {
  public:
   explicit InternalKeyComparator(const Comparator* user) : user_(user) {}

@@ -90,12 +90,22 @@ struct PointIndex {
   }
 };
 
+// A block-cache key: the table's cache id, then the block's offset.
+struct CacheKey {
+  CacheKey(uint64_t cache_id, uint64_t offset) {
+    EncodeFixed64(bytes, cache_id);
+    EncodeFixed64(bytes + 8, offset);
+  }
+  Slice slice() const { return Slice(bytes, sizeof(bytes)); }
+  char bytes[16];
+};
+
 struct Table::Rep {
   ~Rep() {
     if (reservation != nullptr) {
       // The reservation leaves the cache with the table (erased first, so it is freed now).
       Cache* cache = options.block_cache;
-      cache->Erase(ReservationKey());
+      cache->Erase(ReservationKey().slice());
       cache->Release(reservation);
     }
     free(filter_data);
@@ -107,13 +117,8 @@ struct Table::Rep {
            point_index.fingerprints.capacity() * sizeof(Fingerprint) +
            point_index.offsets.capacity() * sizeof(uint32_t) + point_index.prefix.capacity();
   }
-  // The block-cache key of the reservation: the table's id and an offset no block has.
-  std::string ReservationKey() const {
-    std::string key;
-    PutFixed64(&key, cache_id);
-    PutFixed64(&key, ~uint64_t{0});
-    return key;
-  }
+  // The block-cache key of the reservation: an offset no block has.
+  CacheKey ReservationKey() const { return CacheKey(cache_id, ~uint64_t{0}); }
 
   TableOptions options;
   std::unique_ptr<RandomAccessFile> file;
@@ -340,7 +345,7 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
 
   if (Cache* cache = rep->options.block_cache; cache != nullptr) {
     rep->cache_id = cache->NewId();
-    rep->reservation = cache->Insert(rep->ReservationKey(), nullptr, rep->MetadataBytes(),
+    rep->reservation = cache->Insert(rep->ReservationKey().slice(), nullptr, rep->MetadataBytes(),
                                      [](const Slice&, void*) {});
   }
   rep->file = std::move(file);
@@ -377,11 +382,9 @@ Status Table::PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* p
   Cache* cache = r->options.block_cache;
   Block* block = nullptr;
   Cache::Handle* cache_handle = nullptr;
-  char cache_key[16];
+  const CacheKey cache_key(r->cache_id, handle.offset());
   if (cache != nullptr) {
-    EncodeFixed64(cache_key, r->cache_id);
-    EncodeFixed64(cache_key + 8, handle.offset());
-    cache_handle = cache->Lookup(Slice(cache_key, sizeof(cache_key)));
+    cache_handle = cache->Lookup(cache_key.slice());
     if (cache_handle != nullptr) block = static_cast<Block*>(cache->Value(cache_handle));
   }
   if (block == nullptr) {
@@ -393,8 +396,8 @@ Status Table::PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* p
       return Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset()));
     }
     if (cache != nullptr && contents.cachable && fill_cache) {
-      cache_handle = cache->Insert(Slice(cache_key, sizeof(cache_key)), block,
-                                   block->ApproximateMemoryUsage(), &DeleteCachedBlock);
+      cache_handle = cache->Insert(cache_key.slice(), block, block->ApproximateMemoryUsage(),
+                                   &DeleteCachedBlock);
     }
   }
 

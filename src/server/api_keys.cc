@@ -286,7 +286,6 @@ Result<ApiKeyInfo> ApiKeys::Authenticate(std::string_view secret) const {
       it->second.verified_secret = std::string(secret);
     }
   } else {
-    // Imported free-form secrets carry no id; there are few keys, so compare them all.
     for (const auto& [unused, e] : by_id_) {
       if (HashEquals(e.hash, hash)) {
         found = &e;
