@@ -31,6 +31,26 @@ namespace kv {
 
 enum class Compression : unsigned char { kNone = 0, kLZ4 = 1, kZstd = 2 };
 
+// Says which prefix of a key Strata's bloom filters hold in its place, so that a scan bounded
+// within one prefix (an index lookup by one value: all entries "value, id" for that value) can
+// skip every memtable and table whose filter rules the prefix out, as point reads skip them by
+// key. Like RocksDB's prefix_extractor, but the range test is the extractor's: only it knows
+// where its prefixes end. Other backends ignore it.
+class PrefixExtractor {
+ public:
+  virtual ~PrefixExtractor() = default;
+  // Stored in each table with a filter. A table written under another name (or without an
+  // extractor) is read without its filter where the two would disagree, so changing the
+  // extractor of a database never hides data; it only costs filter probes until compaction.
+  virtual const char* Name() const = 0;
+  // The length of the prefix of `key` that stands for it in filters, in [1, key.size()], or 0
+  // when the whole key does (the key is outside the extractor's domain).
+  virtual size_t PrefixLength(Slice key) const = 0;
+  // n > 0 only when every key k in [lower, upper) starts with lower[0, n) and has
+  // PrefixLength(k) == n; otherwise 0. Must be exact: a wrong n makes scans miss entries.
+  virtual size_t RangePrefixLength(Slice lower, Slice upper) const = 0;
+};
+
 struct Options {
   bool create_if_missing = false;
   bool error_if_exists = false;
@@ -75,6 +95,8 @@ struct Options {
 
   // Where files live; nullptr means the POSIX file system. Not owned; must outlive the engine.
   Env* env = nullptr;
+  // Filters hold these prefixes of keys (see PrefixExtractor); nullptr: whole keys.
+  std::shared_ptr<const PrefixExtractor> prefix_extractor;
 };
 
 // A consistent read view. Released when the last shared_ptr to it goes away.

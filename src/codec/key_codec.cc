@@ -489,6 +489,24 @@ Status DecodeKeyElement(Slice* in, Value* value) {
   return Status::OK();
 }
 
+size_t KeyElementLength(Slice in) {
+  const auto* p = reinterpret_cast<const uint8_t*>(in.data());
+  const auto* end = p + in.size();
+  if (p != end && *p == kStringCode) {  // the common index value: no Value to build
+    for (const uint8_t* q = p + 1;;) {
+      const void* zero = std::memchr(q, 0, static_cast<size_t>(end - q));
+      if (zero == nullptr) return 0;
+      q = static_cast<const uint8_t*>(zero) + 1;
+      if (q == end || *q != 0xff) return static_cast<size_t>(q - p);
+      ++q;  // an escaped 0x00 inside the string
+    }
+  }
+  Decoder decoder(in.data(), in.data() + in.size());
+  Value v;
+  if (!decoder.Element(&v).ok()) return 0;
+  return decoder.consumed();
+}
+
 Status DecodeKey(Slice in, std::vector<Value>* tuple) {
   Decoder decoder(in.data(), in.data() + in.size());
   std::vector<Value> values;

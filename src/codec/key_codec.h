@@ -47,6 +47,10 @@ std::string EncodeKey(const std::vector<Value>& tuple);
 // (relative to the start of `in` at the call) and what was expected.
 Status DecodeKeyElement(Slice* in, Value* value);
 
+// The byte length of the element at the front of `in` (its kind trailer included), or 0 when
+// `in` does not start with a valid element. Strings are measured without decoding them.
+size_t KeyElementLength(Slice in);
+
 // Decodes every element of `in` (offsets in errors count from its start). On error *tuple is
 // left as it was.
 Status DecodeKey(Slice in, std::vector<Value>* tuple);

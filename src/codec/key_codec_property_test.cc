@@ -225,5 +225,37 @@ TEST(KeyCodecPropertyTest, DamagedKeysNeverCrashTheDecoder) {
   }
 }
 
+// KeyElementLength (the document layer's filter prefixes rest on it) measures what the decoder
+// consumes, and an element followed by any byte but 0xff keeps its length: the decoder looks
+// past an element's end only to see whether a string goes on (an escaped 0x00, 0x00 0xff).
+TEST(KeyCodecPropertyTest, ElementLengthIsWhatTheDecoderConsumes) {
+  ValueGen gen(kSeed + 7);
+  static const char kTails[] = {'\x00', '\x01', '\x20', '\xfe', '\xff'};
+  int strings_continued = 0;
+  for (int iter = 0; iter < 30000; ++iter) {
+    const std::string enc = Encode1(gen.Any(2));
+    ASSERT_EQ(KeyElementLength(enc), enc.size()) << Hex(enc);
+    std::string tail;
+    for (size_t n = gen.Below(4); n > 0; --n) tail.push_back(kTails[gen.Below(5)]);
+    const std::string bytes = enc + tail;
+    Slice in(bytes);
+    Value ignored;
+    const size_t expected = DecodeKeyElement(&in, &ignored).ok() ? bytes.size() - in.size() : 0;
+    ASSERT_EQ(KeyElementLength(bytes), expected) << Hex(bytes);
+    if (tail.empty() || tail[0] != '\xff') {
+      ASSERT_EQ(expected, enc.size()) << Hex(bytes);
+    } else {
+      strings_continued += expected != enc.size();
+    }
+  }
+  EXPECT_GT(strings_continued, 100);
+  for (const char* bad : {"",
+                          "\x20"
+                          "abc",
+                          "\x7f", "\x10\x01"}) {
+    EXPECT_EQ(KeyElementLength(Slice(bad)), 0u) << Hex(bad);
+  }
+}
+
 }  // namespace
 }  // namespace strata::codec

@@ -4,6 +4,7 @@
 #include "db/change_feed.h"
 #include "db/executor.h"
 #include "db/operations.h"
+#include "doc/keyspace.h"
 #include "doc/store.h"
 #include "strata/db.h"
 
@@ -50,6 +51,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& dir,
   db->options_ = options;
   kv::Options engine_options = options.engine;
   engine_options.create_if_missing = true;
+  if (engine_options.prefix_extractor == nullptr) {
+    engine_options.prefix_extractor = doc::KeyspacePrefixExtractor();
+  }
   if (!dir.empty() && options.backend != "memory") {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);

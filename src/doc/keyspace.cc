@@ -4,6 +4,40 @@
 
 namespace strata::doc {
 
+namespace {
+
+class IndexValuePrefix final : public kv::PrefixExtractor {
+ public:
+  const char* Name() const override { return "strata.doc.index-first-element.v1"; }
+
+  size_t PrefixLength(Slice key) const override {
+    constexpr size_t kHead = 5;  // space byte, 4-byte index id
+    if (key.size() <= kHead || key[0] != kIndexSpace) return 0;
+    const size_t element = codec::KeyElementLength(Slice(key.data() + kHead, key.size() - kHead));
+    return element == 0 ? 0 : kHead + element;
+  }
+
+  // The keys in [P, P + 0xff) are P alone or P followed by a byte below 0xff, and only 0xff
+  // continues an element past its end (an escaped zero byte of a string): so each of them has
+  // P's first element, and P as its prefix. Equality scans are exactly such ranges.
+  size_t RangePrefixLength(Slice lower, Slice upper) const override {
+    const size_t n = PrefixLength(lower);
+    if (n == 0) return 0;
+    std::string limit(lower.data(), n);
+    limit.push_back('\xff');
+    return upper.compare(Slice(limit)) <= 0 ? n : 0;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const kv::PrefixExtractor> KeyspacePrefixExtractor() {
+  // Engines hold their own reference, so the order of static destruction does not matter.
+  static const std::shared_ptr<const kv::PrefixExtractor> extractor =
+      std::make_shared<IndexValuePrefix>();
+  return extractor;
+}
+
 void AppendPrefixId(std::string* out, uint32_t n) {
   out->push_back(static_cast<char>(n >> 24));
   out->push_back(static_cast<char>(n >> 16));

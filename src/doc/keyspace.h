@@ -1,4 +1,4 @@
-// Where the document layer's data lives in the ordered key space (docs/formats/keyspace.md).
+// Where the document layer's data lives in the ordered key space (docs/ARCHITECTURE.md, "doc").
 //
 //   0x01 'a' <key id, 16 hex chars>     API key (server/api_keys.h): version 01, name (varint
 //                                       length + bytes), role u8, created_ms fixed64, revoked u8,
@@ -16,9 +16,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "strata/kv.h"
 #include "strata/slice.h"
 #include "strata/value.h"
 
@@ -43,6 +45,12 @@ std::string RecordKey(uint32_t collection, const Value& id);
 Slice RecordIdBytes(Slice record_key);
 
 std::string IndexPrefix(uint32_t index);
+
+// The filter prefix of these keys (kv::Options::prefix_extractor): an index entry stands in
+// bloom filters for its index prefix and first key element, so a lookup of one value on an
+// index probes one filter per table instead of seeking every table. Other keys (records, the
+// catalog) are filtered whole, as point reads need.
+std::shared_ptr<const kv::PrefixExtractor> KeyspacePrefixExtractor();
 
 // Appends `n` as 4 big-endian bytes.
 void AppendPrefixId(std::string* out, uint32_t n);

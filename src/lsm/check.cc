@@ -85,6 +85,7 @@ Status CheckDB(const std::string& dir, const kv::Options& in_options, CheckRepor
   TableOptions topt;
   topt.comparator = &icmp;
   topt.block_cache = block_cache.get();
+  topt.prefix_extractor = options.prefix_extractor.get();
   TableCache table_cache(dir, env, topt, 64);
   Status result;
   {

@@ -38,6 +38,7 @@ DBImpl::DBImpl(const std::string& dir, const kv::Options& options)
   topt.bloom_bits_per_key = *options_.bloom_bits_per_key;
   topt.filter_user_keys = true;
   topt.block_cache = block_cache_.get();
+  topt.prefix_extractor = options_.prefix_extractor.get();
   // Keep a few descriptors for the WAL, MANIFEST and LOCK.
   table_cache_ =
       std::make_unique<TableCache>(dir_, env_, topt, std::max(options_.max_open_files - 10, 10));
@@ -150,13 +151,13 @@ Status DBImpl::Recover(std::unique_lock<std::mutex>& lock) {
 
   VersionEdit edit;
   SequenceNumber max_sequence = versions_->LastSequence();
-  mem_ = new MemTable(icmp_, write_buffer_size_);
+  mem_ = new MemTable(icmp_, write_buffer_size_, options_.prefix_extractor.get());
   mem_->Ref();
   for (uint64_t number : wals) STRATA_RETURN_IF_ERROR(ReplayWal(number, &max_sequence, &edit));
   if (mem_->NumEntries() > 0) {
     STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, &edit));
     mem_->Unref();
-    mem_ = new MemTable(icmp_, write_buffer_size_);
+    mem_ = new MemTable(icmp_, write_buffer_size_, options_.prefix_extractor.get());
     mem_->Ref();
   }
   versions_->SetLastSequence(max_sequence);
@@ -215,7 +216,7 @@ Status DBImpl::ReplayWal(uint64_t number, SequenceNumber* max_sequence, VersionE
     if (mem_->ApproximateMemoryUsage() > write_buffer_size_) {
       STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, edit));
       mem_->Unref();
-      mem_ = new MemTable(icmp_, write_buffer_size_);
+      mem_ = new MemTable(icmp_, write_buffer_size_, options_.prefix_extractor.get());
       mem_->Ref();
     }
   }

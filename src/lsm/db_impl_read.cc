@@ -63,11 +63,27 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const kv::ReadOptions& options) {
   if (Status s = AcquireSuperVersion(&sv); !s.ok()) {
     return std::unique_ptr<Iterator>(NewEmptyIterator(s));
   }
+  // The sequence is read before the memtables are looked at: every entry it covers is then in
+  // them, and in their filters.
   const SequenceNumber seq = SnapshotSequence(options, versions_->LastSequence());
+  Version::ScanScope scope;
+  Slice lower, upper;
+  if (options.lower_bound) scope.lower = &(lower = *options.lower_bound);
+  if (options.upper_bound) scope.upper = &(upper = *options.upper_bound);
+  if (const kv::PrefixExtractor* px = options_.prefix_extractor.get();
+      px != nullptr && scope.lower != nullptr && scope.upper != nullptr) {
+    const size_t n = px->RangePrefixLength(lower, upper);
+    if (n > 0 && n <= lower.size()) scope.prefix = Slice(lower.data(), n);
+  }
   std::vector<Iterator*> children;
-  children.push_back(sv->mem->NewIterator());
-  for (MemTable* m : sv->imm) children.push_back(m->NewIterator());
-  sv->version->AddIterators(options.fill_cache, &children);
+  auto add_memtable = [&](MemTable* m) {
+    const bool may_hold =
+        scope.prefix.empty() ? m->NumEntries() > 0 : m->PrefixMayMatch(scope.prefix);
+    if (may_hold) children.push_back(m->NewIterator());
+  };
+  add_memtable(sv->mem);
+  for (MemTable* m : sv->imm) add_memtable(m);
+  sv->version->AddIterators(options.fill_cache, scope, &children);
   Iterator* internal = NewMergingIterator(&icmp_, std::move(children));
   // The snapshot is held by the iterator so its sequence stays protected from compaction.
   auto snapshot = options.snapshot;

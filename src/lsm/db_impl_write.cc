@@ -180,7 +180,7 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
     wal_number_ = number;
     wal_file_ = std::move(file);
     wal_ = std::make_unique<WalWriter>(wal_file_.get(), number);
-    mem_ = new MemTable(icmp_, write_buffer_size_);
+    mem_ = new MemTable(icmp_, write_buffer_size_, options_.prefix_extractor.get());
     mem_->Ref();
     InstallSuperVersion();
     force = false;

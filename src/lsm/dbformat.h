@@ -8,6 +8,7 @@
 
 #include "base/coding.h"
 #include "base/comparator.h"
+#include "strata/kv.h"
 #include "strata/slice.h"
 
 namespace strata::lsm {
@@ -20,6 +21,13 @@ using SequenceNumber = uint64_t;
 constexpr SequenceNumber kMaxSequenceNumber = (1ull << 56) - 1;
 
 inline uint64_t PackSequenceAndType(SequenceNumber seq, ValueType t) { return (seq << 8) | t; }
+
+// The bytes that stand for `user_key` in bloom filters: its prefix under `px`, else itself.
+inline Slice FilterKeyOf(const kv::PrefixExtractor* px, const Slice& user_key) {
+  if (px == nullptr) return user_key;
+  const size_t n = px->PrefixLength(user_key);
+  return n == 0 || n > user_key.size() ? user_key : Slice(user_key.data(), n);
+}
 
 inline Slice ExtractUserKey(const Slice& internal_key) {
   return Slice(internal_key.data(), internal_key.size() - 8);

@@ -16,8 +16,10 @@ Slice GetLengthPrefixed(const char* data) {
 
 }  // namespace
 
-MemTable::MemTable(const InternalKeyComparator& cmp, size_t write_buffer_size)
+MemTable::MemTable(const InternalKeyComparator& cmp, size_t write_buffer_size,
+                   const kv::PrefixExtractor* prefix_extractor)
     : comparator_(cmp),
+      prefix_extractor_(prefix_extractor),
       // About one filter bit per 8 bytes of buffer: ~16 bits per key for 100-byte records.
       filter_words_(std::max<size_t>(write_buffer_size / 512, 64)),
       arena_(std::clamp<size_t>(write_buffer_size / 32, 4 << 10, 1 << 20)),
@@ -48,6 +50,10 @@ bool MemTable::MayContain(const Slice& user_key) const {
   uint64_t mask;
   FilterProbe(Hash64(user_key.data(), user_key.size()), filter_words_, &word, &mask);
   return (filter_[word].load(std::memory_order_relaxed) & mask) == mask;
+}
+
+bool MemTable::PrefixMayMatch(const Slice& prefix) const {
+  return num_entries_.load(std::memory_order_relaxed) > 0 && MayContain(prefix);
 }
 
 // Decodes the entry once per move: merging iterators read key() many times per step.
@@ -109,13 +115,14 @@ void MemTable::Add(SequenceNumber s, ValueType type, const Slice& key, const Sli
   p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
   memcpy(p, value.data(), value.size());
   table_.InsertAllocated();
-  AddToFilter(key);
+  AddToFilter(FilterKeyOf(prefix_extractor_, key));
   num_entries_.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) {
   // An empty memtable (just after a switch) answers without touching its filter.
-  if (num_entries_.load(std::memory_order_relaxed) == 0 || !MayContain(key.user_key())) {
+  if (num_entries_.load(std::memory_order_relaxed) == 0 ||
+      !MayContain(FilterKeyOf(prefix_extractor_, key.user_key()))) {
     return false;
   }
   Table::Iterator iter(&table_);

@@ -17,7 +17,9 @@ namespace strata::lsm {
 class MemTable {
  public:
   // `write_buffer_size` sizes the arena's blocks so that a small buffer still holds many entries.
-  MemTable(const InternalKeyComparator& cmp, size_t write_buffer_size);
+  // The filter holds keys' prefixes under `prefix_extractor` (borrowed; nullptr: whole keys).
+  MemTable(const InternalKeyComparator& cmp, size_t write_buffer_size,
+           const kv::PrefixExtractor* prefix_extractor = nullptr);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
@@ -37,6 +39,10 @@ class MemTable {
   // True when the memtable holds the newest entry for key at or below the lookup sequence:
   // then *s is OK with *value set, or NotFound for a deletion.
   bool Get(const LookupKey& key, std::string* value, Status* s);
+
+  // False when no entry has the filter prefix `prefix` (of the memtable's extractor), so a scan
+  // within that prefix can leave the memtable out; also false when the memtable is empty.
+  bool PrefixMayMatch(const Slice& prefix) const;
 
  private:
   ~MemTable() = default;
@@ -75,6 +81,7 @@ class MemTable {
   void AddToFilter(const Slice& user_key);
 
   KeyComparator comparator_;
+  const kv::PrefixExtractor* const prefix_extractor_;
   std::unique_ptr<std::atomic<uint64_t>[]> filter_;
   size_t filter_words_ = 0;
   std::atomic<int> refs_{0};

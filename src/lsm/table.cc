@@ -10,6 +10,7 @@
 #include "base/coding.h"
 #include "lsm/block.h"
 #include "lsm/bloom.h"
+#include "lsm/dbformat.h"
 #include "lsm/format.h"
 #include "lsm/two_level_iterator.h"
 
@@ -130,6 +131,10 @@ struct Table::Rep {
   // The filter, copied to 64-byte-aligned memory so each probe line is one cache line.
   char* filter_data = nullptr;
   size_t filter_size = 0;
+  // What the filter can answer: the table's filter_prefix property against the reader's
+  // extractor. kNone: written under another extractor, so no probe is safe.
+  enum class FilterUse : uint8_t { kWholeKeys, kPrefixes, kNone };
+  FilterUse filter_use = FilterUse::kWholeKeys;
   TableProperties props;
   PointIndex point_index;  // empty when the keys' order is not bytewise
   // A pinned entry in the block cache charged with MetadataBytes(): an open table's filter and
@@ -163,6 +168,10 @@ Status ParseProperties(const std::string& file_name, uint64_t offset, const Bloc
     const Slice name = it->key();
     if (name == Slice("strata.comparator")) {
       props->comparator_name = it->value().ToString();
+      continue;
+    }
+    if (name == Slice("strata.filter_prefix")) {
+      props->filter_prefix = it->value().ToString();
       continue;
     }
     uint64_t* field = nullptr;
@@ -335,8 +344,22 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   }
 
   // Filter: copied to aligned memory and kept.
+  using FilterUse = Rep::FilterUse;
+  const kv::PrefixExtractor* px = rep->options.prefix_extractor;
+  if (rep->props.filter_prefix.empty()) {
+    rep->filter_use = FilterUse::kWholeKeys;
+  } else if (px != nullptr && rep->props.filter_prefix == px->Name()) {
+    rep->filter_use = FilterUse::kPrefixes;
+  } else {
+    rep->filter_use = FilterUse::kNone;
+  }
   if (footer.filter_handle.size() > 0) {
+    // Read (and so checksummed) even when unusable, so damage to it is still reported.
     STRATA_RETURN_IF_ERROR(ReadBlock(file.get(), file_name, footer.filter_handle, &contents));
+  }
+  if (footer.filter_handle.size() > 0 && rep->filter_use == FilterUse::kNone) {
+    if (contents.heap_allocated) delete[] contents.data.data();
+  } else if (footer.filter_handle.size() > 0) {
     rep->filter_size = contents.data.size();
     rep->filter_data = static_cast<char*>(std::aligned_alloc(64, (rep->filter_size + 63) & ~63ull));
     memcpy(rep->filter_data, contents.data.data(), rep->filter_size);
@@ -438,8 +461,16 @@ Iterator* Table::NewIterator(bool fill_cache) const {
 
 bool Table::KeyMayMatch(const Slice& key) const {
   if (rep_->filter_data == nullptr) return true;
-  return BloomFilterMayMatch(Slice(rep_->filter_data, rep_->filter_size),
-                             FilterKey(rep_->options, key));
+  Slice filter_key = FilterKey(rep_->options, key);
+  if (rep_->filter_use == Rep::FilterUse::kPrefixes) {
+    filter_key = FilterKeyOf(rep_->options.prefix_extractor, filter_key);
+  }
+  return BloomFilterMayMatch(Slice(rep_->filter_data, rep_->filter_size), filter_key);
+}
+
+bool Table::PrefixMayMatch(const Slice& prefix) const {
+  if (rep_->filter_data == nullptr || rep_->filter_use != Rep::FilterUse::kPrefixes) return true;
+  return BloomFilterMayMatch(Slice(rep_->filter_data, rep_->filter_size), prefix);
 }
 
 Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,

@@ -51,6 +51,9 @@ class Table {
 
   // False when the filter proves no entry has the filter key of `key`.
   bool KeyMayMatch(const Slice& key) const;
+  // False when the filter proves no entry's user key has the prefix `prefix` under the
+  // reader's TableOptions::prefix_extractor (true when the table's filter holds other keys).
+  bool PrefixMayMatch(const Slice& prefix) const;
 
   // The approximate file offset where the data for `key` begins (or would begin).
   uint64_t ApproximateOffsetOf(const Slice& key) const;

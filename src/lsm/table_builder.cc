@@ -6,6 +6,7 @@
 #include "base/hash.h"
 #include "lsm/block_builder.h"
 #include "lsm/bloom.h"
+#include "lsm/dbformat.h"
 
 namespace strata::lsm {
 
@@ -17,6 +18,13 @@ struct TableBuilder::Rep {
       filter = std::make_unique<BloomFilterBuilder>(options.bloom_bits_per_key);
     }
     props.comparator_name = options.comparator->Name();
+    // A nameless extractor could not be told apart from none by readers: filter whole keys.
+    if (options.prefix_extractor != nullptr && *options.prefix_extractor->Name() == '\0') {
+      options.prefix_extractor = nullptr;
+    }
+    if (filter != nullptr && options.prefix_extractor != nullptr) {
+      props.filter_prefix = options.prefix_extractor->Name();
+    }
   }
 
   TableOptions options;
@@ -59,7 +67,7 @@ void TableBuilder::Add(const Slice& key, const Slice& value) {
   }
 
   if (r->filter != nullptr) {
-    const Slice filter_key = FilterKey(r->options, key);
+    const Slice filter_key = FilterKeyOf(r->options.prefix_extractor, FilterKey(r->options, key));
     // Versions of one user key are adjacent; add the key once.
     if (!r->has_filter_key || Slice(r->last_filter_key) != filter_key) {
       r->filter->AddKey(filter_key);
@@ -151,6 +159,7 @@ Status TableBuilder::Finish() {
     props.Add("strata.comparator", r->props.comparator_name);
     add("strata.data_bytes", r->props.data_bytes);
     add("strata.filter_bytes", r->props.filter_bytes);
+    if (!r->props.filter_prefix.empty()) props.Add("strata.filter_prefix", r->props.filter_prefix);
     add("strata.index_bytes", r->props.index_bytes);
     add("strata.num_data_blocks", r->props.num_data_blocks);
     add("strata.num_entries", r->props.num_entries);

@@ -32,6 +32,10 @@ struct TableOptions {
   int bloom_bits_per_key = 10;
   // Strip the 8-byte internal-key trailer before adding to (and probing) the filter.
   bool filter_user_keys = true;
+  // Writers: the filter holds keys' prefixes under it (and the table names it, property
+  // strata.filter_prefix). Readers: a table's filter is probed by prefix only when the names
+  // agree. Borrowed; nullptr: whole keys.
+  const kv::PrefixExtractor* prefix_extractor = nullptr;
   // Readers only: uncompressed blocks are cached here when set. Not owned.
   Cache* block_cache = nullptr;
 };
@@ -52,6 +56,8 @@ struct TableProperties {
   uint64_t data_bytes = 0;  // bytes of data blocks on disk, trailers included
   uint64_t filter_bytes = 0;
   uint64_t index_bytes = 0;
+  // The PrefixExtractor whose prefixes the filter holds; empty: whole keys.
+  std::string filter_prefix;
 };
 
 class TableBuilder {

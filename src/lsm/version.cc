@@ -205,13 +205,49 @@ Iterator* Version::NewConcatenatingIterator(bool fill_cache,
   return new ConcatenatingIterator(vset_->icmp_, vset_->table_cache_, std::move(files), fill_cache);
 }
 
-void Version::AddIterators(bool fill_cache, std::vector<Iterator*>* iters) {
-  for (auto it = files_[0].rbegin(); it != files_[0].rend(); ++it) {
-    iters->push_back(vset_->table_cache_->NewIterator(fill_cache, (*it)->number, (*it)->file_size));
+bool Version::MayHold(const FileMetaData* f, const ScanScope& scope) const {
+  const Comparator* ucmp = vset_->icmp_->user_comparator();
+  if (scope.lower != nullptr && ucmp->Compare(f->largest.user_key(), *scope.lower) < 0) {
+    return false;
   }
+  if (scope.upper != nullptr && ucmp->Compare(f->smallest.user_key(), *scope.upper) >= 0) {
+    return false;
+  }
+  if (scope.prefix.empty()) return true;
+  std::shared_ptr<Table> table;
+  // An unreadable table stays in: its iterator reports the error.
+  if (!vset_->table_cache_->FindTable(f->number, f->file_size, &table).ok()) return true;
+  return table->PrefixMayMatch(scope.prefix);
+}
+
+void Version::AddIterators(bool fill_cache, const ScanScope& scope, std::vector<Iterator*>* iters) {
+  TableCache* tables = vset_->table_cache_;
+  for (auto it = files_[0].rbegin(); it != files_[0].rend(); ++it) {
+    if (MayHold(*it, scope)) {
+      iters->push_back(tables->NewIterator(fill_cache, (*it)->number, (*it)->file_size));
+    }
+  }
+  const Comparator* ucmp = vset_->icmp_->user_comparator();
   for (int level = 1; level < kNumLevels; level++) {
-    if (!files_[level].empty())
-      iters->push_back(NewConcatenatingIterator(fill_cache, files_[level]));
+    const std::vector<FileMetaData*>& files = files_[level];
+    size_t i = 0;
+    if (scope.lower != nullptr && !files.empty()) {
+      InternalKey start(*scope.lower, kMaxSequenceNumber, kValueTypeForSeek);
+      i = FindFile(*vset_->icmp_, files, start.Encode());
+    }
+    std::vector<FileMetaData*> picked;
+    for (; i < files.size(); i++) {
+      if (scope.upper != nullptr &&
+          ucmp->Compare(files[i]->smallest.user_key(), *scope.upper) >= 0) {
+        break;
+      }
+      if (MayHold(files[i], scope)) picked.push_back(files[i]);
+    }
+    if (picked.size() == 1) {  // one table holds all the level has in scope
+      iters->push_back(tables->NewIterator(fill_cache, picked[0]->number, picked[0]->file_size));
+    } else if (!picked.empty()) {
+      iters->push_back(NewConcatenatingIterator(fill_cache, std::move(picked)));
+    }
   }
 }
 

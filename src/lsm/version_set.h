@@ -29,9 +29,17 @@ class Version {
   // Looks key up in the tables, newest first. OK with *value, NotFound, or an error.
   Status Get(bool fill_cache, const LookupKey& key, std::string* value);
 
-  // Appends iterators that together yield the version's contents (L0 newest first, then one
-  // concatenating iterator per deeper level).
-  void AddIterators(bool fill_cache, std::vector<Iterator*>* iters);
+  // What a scan may visit, in user keys. Files wholly outside [*lower, *upper) (nullptr:
+  // unbounded) are left out; with a prefix (every key in the bounds has it as its filter
+  // prefix, kv::PrefixExtractor::RangePrefixLength) so are files whose filter rules it out.
+  struct ScanScope {
+    const Slice* lower = nullptr;
+    const Slice* upper = nullptr;
+    Slice prefix;  // empty: none
+  };
+  // Appends iterators that together yield the version's contents within `scope` (L0 newest
+  // first, then per deeper level one table iterator or one concatenating iterator).
+  void AddIterators(bool fill_cache, const ScanScope& scope, std::vector<Iterator*>* iters);
 
   // Files in `level` that overlap the user-key range [begin, end] (nullptr: unbounded).
   void GetOverlappingInputs(int level, const InternalKey* begin, const InternalKey* end,
@@ -57,6 +65,8 @@ class Version {
   ~Version();
 
   Iterator* NewConcatenatingIterator(bool fill_cache, std::vector<FileMetaData*> files) const;
+  // Whether file `f` may hold keys within `scope` (its key range, then its filter).
+  bool MayHold(const FileMetaData* f, const ScanScope& scope) const;
 
   VersionSet* vset_;
   Version* next_ = this;  // the versions form a circular list, for finding live files

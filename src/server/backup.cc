@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "doc/keyspace.h"
 #include "strata/write_batch.h"
 
 namespace strata::server {
@@ -55,6 +56,7 @@ Result<BackupReport> BackupTo(kv::Engine* source, const std::string& backend,
   kv::Options options;
   options.create_if_missing = true;
   options.error_if_exists = false;
+  options.prefix_extractor = doc::KeyspacePrefixExtractor();
   auto target = kv::Engine::Open(backend, dir, options);
   if (!target.ok()) return target.status().WithContext(dir);
   auto report = Copy(source, source->GetSnapshot(), target->get());
