@@ -4,6 +4,8 @@
 // small documents (no secondary index / two, one insert per call / batches of 100), then, on the
 // last load, gets by id, indexed equality finds, indexed range finds of about 100 results, an
 // unindexed filtered scan, a group-by over every document and an update of many documents.
+// The systems load one after the other; then each read workload runs in ten slices that
+// alternate between the systems, so that the ratios do not depend on when the machine was busy.
 // SQLite uses a table with columns and the same indexes, WAL mode and synchronous=NORMAL; Strata
 // writes without sync, which is the same durability (safe against a process crash).
 #pragma once
