@@ -134,6 +134,11 @@ class Validator {
   Status Varint(const char** p, const char* end, uint64_t* v, const char* what) {
     const auto* q = reinterpret_cast<const unsigned char*>(*p);
     const auto* e = reinterpret_cast<const unsigned char*>(end);
+    if (q < e && q[0] < 128) {  // most lengths and small ints: one byte, always canonical
+      *v = q[0];
+      *p += 1;
+      return Status::OK();
+    }
     uint64_t result = 0;
     for (int i = 0; i < 10; i++) {
       if (q + i >= e) return Error(*p, std::string("truncated ") + what);

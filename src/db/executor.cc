@@ -94,8 +94,6 @@ QueryCursor::QueryCursor(doc::Store* store, std::shared_ptr<const doc::Collectio
       spec_(std::move(spec)) {
   if (owned_) txn_ = owned_.get();
   plan_ = ChoosePlan(*def_, spec_.filter, spec_.sort, /*describe=*/false);
-  explain_.plan = plan_.Describe();
-  explain_.index = plan_.kind == Plan::Kind::kIndexScan ? plan_.index->info.name : "";
   explain_.sort_from_index = plan_.sort_satisfied && !spec_.sort.empty();
   // Only scans benefit: documents an index or an _id lookup fetched mostly match already.
   for (const query::PathPredicate& p : spec_.filter.predicates()) {
@@ -110,6 +108,8 @@ QueryCursor::QueryCursor(doc::Store* store, std::shared_ptr<const doc::Collectio
 
 const Explain& QueryCursor::stats() const {
   if (!described_) {
+    explain_.plan = plan_.Describe();
+    explain_.index = plan_.kind == Plan::Kind::kIndexScan ? plan_.index->info.name : "";
     explain_.bounds = ChoosePlan(*def_, spec_.filter, spec_.sort, /*describe=*/true).bounds;
     described_ = true;
   }

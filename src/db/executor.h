@@ -65,7 +65,8 @@ class QueryCursor final : public Cursor {
   QuerySpec spec_;
   Plan plan_;
   mutable Explain explain_;
-  mutable bool described_ = false;  // explain_.bounds filled (planning skips it: it is costly)
+  // explain_'s plan, index and bounds filled (finds that never read stats() skip the strings)
+  mutable bool described_ = false;
   std::vector<const query::PathPredicate*> prefilter_;  // top-level fields only
 
   size_t range_ = 0;  // index into plan_.ranges (from the end when reverse)

@@ -24,6 +24,7 @@ std::string Enc(const Value& v) {
 // The encodings of every value equal to v: an integral number has an int and a double form.
 std::vector<std::string> EqualEncodings(const Value& v) {
   std::vector<std::string> out{Enc(v)};
+  if (!v.is_int() && !v.is_double()) return out;
   if (v.is_int()) {
     double d = static_cast<double>(v.as_int());
     if (d >= -9.2e18 && d <= 9.2e18 && static_cast<int64_t>(d) == v.as_int())
@@ -159,6 +160,7 @@ Conditions GroupByPath(const query::Filter& filter) {
 
 void SortAndMerge(std::vector<KeyRange>* ranges) {
   std::erase_if(*ranges, [](const KeyRange& r) { return r.lower >= r.upper; });
+  if (ranges->size() <= 1) return;
   std::sort(ranges->begin(), ranges->end(),
             [](const KeyRange& a, const KeyRange& b) { return a.lower < b.lower; });
   std::vector<KeyRange> merged;

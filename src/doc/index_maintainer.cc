@@ -141,25 +141,29 @@ class FieldIndex : public IndexMaintainer {
 
 Status IndexEntryIdElement(const IndexDef& index, Slice key, Slice value, std::string* id) {
   if (index.info.unique) {
-    *id = value.ToString();
+    id->assign(value.data(), value.size());
     return Status::OK();
   }
   key.remove_prefix(5);  // the index prefix
+  std::string inverted;
   for (const auto& [path, dir] : index.info.fields) {
-    std::string inverted;
     Slice in = key;
     if (dir < 0) {
-      inverted = key.ToString();
+      inverted.assign(key.data(), key.size());
       InvertBytes(&inverted, 0);
       in = Slice(inverted);
     }
-    size_t before = in.size();
-    Value ignored;
-    Status s = codec::DecodeKeyElement(&in, &ignored);
-    if (!s.ok()) return s.WithContext("index '" + index.info.name + "' entry");
-    key.remove_prefix(before - in.size());
+    // Measured, not decoded: only the _id after the fields is wanted.
+    const size_t n = codec::KeyElementLength(in);
+    if (n == 0) {
+      Value ignored;
+      Status s = codec::DecodeKeyElement(&in, &ignored);
+      if (s.ok()) s = Status::Corruption("malformed key element");
+      return s.WithContext("index '" + index.info.name + "' entry");
+    }
+    key.remove_prefix(n);
   }
-  *id = key.ToString();
+  id->assign(key.data(), key.size());
   return Status::OK();
 }
 

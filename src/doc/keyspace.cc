@@ -1,5 +1,8 @@
 #include "doc/keyspace.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "codec/key_codec.h"
 
 namespace strata::doc {
@@ -23,9 +26,12 @@ class IndexValuePrefix final : public kv::PrefixExtractor {
   size_t RangePrefixLength(Slice lower, Slice upper) const override {
     const size_t n = PrefixLength(lower);
     if (n == 0) return 0;
-    std::string limit(lower.data(), n);
-    limit.push_back('\xff');
-    return upper.compare(Slice(limit)) <= 0 ? n : 0;
+    // upper <= P + 0xff, compared without building the limit.
+    const int c = std::memcmp(upper.data(), lower.data(), std::min(n, upper.size()));
+    if (c != 0) return c < 0 ? n : 0;
+    if (upper.size() <= n) return n;  // upper is P or shorter: below the limit
+    const auto next = static_cast<uint8_t>(upper[n]);
+    return next < 0xff || upper.size() == n + 1 ? n : 0;
   }
 };
 
