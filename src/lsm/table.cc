@@ -356,13 +356,12 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   if (footer.filter_handle.size() > 0) {
     // Read (and so checksummed) even when unusable, so damage to it is still reported.
     STRATA_RETURN_IF_ERROR(ReadBlock(file.get(), file_name, footer.filter_handle, &contents));
-  }
-  if (footer.filter_handle.size() > 0 && rep->filter_use == FilterUse::kNone) {
-    if (contents.heap_allocated) delete[] contents.data.data();
-  } else if (footer.filter_handle.size() > 0) {
-    rep->filter_size = contents.data.size();
-    rep->filter_data = static_cast<char*>(std::aligned_alloc(64, (rep->filter_size + 63) & ~63ull));
-    memcpy(rep->filter_data, contents.data.data(), rep->filter_size);
+    if (rep->filter_use != FilterUse::kNone) {
+      rep->filter_size = contents.data.size();
+      rep->filter_data =
+          static_cast<char*>(std::aligned_alloc(64, (rep->filter_size + 63) & ~63ull));
+      memcpy(rep->filter_data, contents.data.data(), rep->filter_size);
+    }
     if (contents.heap_allocated) delete[] contents.data.data();
   }
 
