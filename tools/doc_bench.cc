@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include "base/random.h"
 #include "bench_report.h"
 #include "doc_bench_systems.h"
+#include "memory_sampler.h"
 
 namespace strata::tools {
 
@@ -51,15 +53,6 @@ const std::vector<std::string>& Workloads() {
                                                  "group by city (all docs)",
                                                  "update many (1 city)"};
   return names;
-}
-
-int64_t PeakRssBytes() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtoll(line.c_str() + 6, nullptr, 10) * 1024;
-  }
-  return 0;
 }
 
 // A workload's row with the latencies of every timed call so far (reads run in slices).
@@ -259,7 +252,7 @@ std::string Serialize(const std::vector<Row>& rows, const Status& s) {
                   r.seconds, r.p50_us, r.p99_us);
     out += buf;
   }
-  out += "M\t" + std::to_string(PeakRssBytes()) + "\n";
+  out += "M\t" + std::to_string(std::max<int64_t>(0, ProcStatusBytes("VmHWM"))) + "\n";
   if (!s.ok()) out += "E\t" + s.ToString() + "\n";
   return out;
 }

@@ -39,9 +39,10 @@ enum class Compression : unsigned char { kNone = 0, kLZ4 = 1, kZstd = 2 };
 class PrefixExtractor {
  public:
   virtual ~PrefixExtractor() = default;
-  // Stored in each table with a filter. A table written under another name (or without an
-  // extractor) is read without its filter where the two would disagree, so changing the
-  // extractor of a database never hides data; it only costs filter probes until compaction.
+  // Not empty (an extractor without a name is ignored). Stored in each table with a filter. A
+  // table written under another name (or without an extractor) is read without its filter
+  // where the two would disagree, so changing the extractor of a database never hides data; it
+  // only costs filter probes until compaction.
   virtual const char* Name() const = 0;
   // The length of the prefix of `key` that stands for it in filters, in [1, key.size()], or 0
   // when the whole key does (the key is outside the extractor's domain).

@@ -21,6 +21,10 @@ DBImpl::DBImpl(const std::string& dir, const kv::Options& options)
   options_.compression = options_.compression.value_or(kv::Options::kStrataCompression);
   options_.bloom_bits_per_key =
       options_.bloom_bits_per_key.value_or(kv::Options::kStrataBloomBitsPerKey);
+  // A nameless extractor could not be told apart from none in table files: filter whole keys.
+  if (options_.prefix_extractor != nullptr && *options_.prefix_extractor->Name() == '\0') {
+    options_.prefix_extractor = nullptr;
+  }
   write_buffer_size_ = *options_.write_buffer_size;
   env_ = options_.env;
   options_.max_immutable_memtables = std::clamp(options_.max_immutable_memtables, 1, 8);

@@ -131,10 +131,9 @@ struct Table::Rep {
   // The filter, copied to 64-byte-aligned memory so each probe line is one cache line.
   char* filter_data = nullptr;
   size_t filter_size = 0;
-  // What the filter can answer: the table's filter_prefix property against the reader's
-  // extractor. kNone: written under another extractor, so no probe is safe.
-  enum class FilterUse : uint8_t { kWholeKeys, kPrefixes, kNone };
-  FilterUse filter_use = FilterUse::kWholeKeys;
+  // The filter holds prefixes under the reader's extractor (else whole keys). A filter written
+  // under another extractor answers nothing, so it is not kept (filter_data stays null).
+  bool filter_holds_prefixes = false;
   TableProperties props;
   PointIndex point_index;  // empty when the keys' order is not bytewise
   // A pinned entry in the block cache charged with MetadataBytes(): an open table's filter and
@@ -344,19 +343,14 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   }
 
   // Filter: copied to aligned memory and kept.
-  using FilterUse = Rep::FilterUse;
   const kv::PrefixExtractor* px = rep->options.prefix_extractor;
-  if (rep->props.filter_prefix.empty()) {
-    rep->filter_use = FilterUse::kWholeKeys;
-  } else if (px != nullptr && rep->props.filter_prefix == px->Name()) {
-    rep->filter_use = FilterUse::kPrefixes;
-  } else {
-    rep->filter_use = FilterUse::kNone;
-  }
+  rep->filter_holds_prefixes = !rep->props.filter_prefix.empty();
+  const bool filter_usable =
+      !rep->filter_holds_prefixes || (px != nullptr && rep->props.filter_prefix == px->Name());
   if (footer.filter_handle.size() > 0) {
     // Read (and so checksummed) even when unusable, so damage to it is still reported.
     STRATA_RETURN_IF_ERROR(ReadBlock(file.get(), file_name, footer.filter_handle, &contents));
-    if (rep->filter_use != FilterUse::kNone) {
+    if (filter_usable) {
       rep->filter_size = contents.data.size();
       rep->filter_data =
           static_cast<char*>(std::aligned_alloc(64, (rep->filter_size + 63) & ~63ull));
@@ -461,14 +455,14 @@ Iterator* Table::NewIterator(bool fill_cache) const {
 bool Table::KeyMayMatch(const Slice& key) const {
   if (rep_->filter_data == nullptr) return true;
   Slice filter_key = FilterKey(rep_->options, key);
-  if (rep_->filter_use == Rep::FilterUse::kPrefixes) {
+  if (rep_->filter_holds_prefixes) {
     filter_key = FilterKeyOf(rep_->options.prefix_extractor, filter_key);
   }
   return BloomFilterMayMatch(Slice(rep_->filter_data, rep_->filter_size), filter_key);
 }
 
 bool Table::PrefixMayMatch(const Slice& prefix) const {
-  if (rep_->filter_data == nullptr || rep_->filter_use != Rep::FilterUse::kPrefixes) return true;
+  if (rep_->filter_data == nullptr || !rep_->filter_holds_prefixes) return true;
   return BloomFilterMayMatch(Slice(rep_->filter_data, rep_->filter_size), prefix);
 }
 

@@ -18,10 +18,6 @@ struct TableBuilder::Rep {
       filter = std::make_unique<BloomFilterBuilder>(options.bloom_bits_per_key);
     }
     props.comparator_name = options.comparator->Name();
-    // A nameless extractor could not be told apart from none by readers: filter whole keys.
-    if (options.prefix_extractor != nullptr && *options.prefix_extractor->Name() == '\0') {
-      options.prefix_extractor = nullptr;
-    }
     if (filter != nullptr && options.prefix_extractor != nullptr) {
       props.filter_prefix = options.prefix_extractor->Name();
     }

@@ -78,6 +78,10 @@ Iterator* TableCache::NewIterator(bool fill_cache, uint64_t number, uint64_t fil
   std::shared_ptr<Table> table;
   Status s = FindTable(number, file_size, &table);
   if (!s.ok()) return NewEmptyIterator(s);
+  return NewIterator(fill_cache, std::move(table));
+}
+
+Iterator* TableCache::NewIterator(bool fill_cache, std::shared_ptr<Table> table) {
   Iterator* iter = table->NewIterator(fill_cache);
   return new TableIterator(std::move(table), iter);
 }

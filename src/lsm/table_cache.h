@@ -24,6 +24,8 @@ class TableCache {
 
   // An iterator over the table's internal keys; it keeps the table open.
   Iterator* NewIterator(bool fill_cache, uint64_t number, uint64_t file_size);
+  // The same over a table already found.
+  Iterator* NewIterator(bool fill_cache, std::shared_ptr<Table> table);
 
   // Calls handle_result with the first entry >= internal_key, if the table may have it.
   Status Get(bool fill_cache, uint64_t number, uint64_t file_size, const Slice& internal_key,

@@ -205,46 +205,56 @@ Iterator* Version::NewConcatenatingIterator(bool fill_cache,
   return new ConcatenatingIterator(vset_->icmp_, vset_->table_cache_, std::move(files), fill_cache);
 }
 
-bool Version::MayHold(const FileMetaData* f, const ScanScope& scope) const {
-  const Comparator* ucmp = vset_->icmp_->user_comparator();
-  if (scope.lower != nullptr && ucmp->Compare(f->largest.user_key(), *scope.lower) < 0) {
-    return false;
-  }
-  if (scope.upper != nullptr && ucmp->Compare(f->smallest.user_key(), *scope.upper) >= 0) {
-    return false;
-  }
-  if (scope.prefix.empty()) return true;
-  std::shared_ptr<Table> table;
+bool Version::FilterAdmits(const FileMetaData* f, const Slice& prefix,
+                           std::shared_ptr<Table>* table) const {
+  if (prefix.empty()) return true;
   // An unreadable table stays in: its iterator reports the error.
-  if (!vset_->table_cache_->FindTable(f->number, f->file_size, &table).ok()) return true;
-  return table->PrefixMayMatch(scope.prefix);
+  if (!vset_->table_cache_->FindTable(f->number, f->file_size, table).ok()) return true;
+  return (*table)->PrefixMayMatch(prefix);
+}
+
+Iterator* Version::NewTableIterator(bool fill_cache, const FileMetaData* f,
+                                    std::shared_ptr<Table> table) const {
+  TableCache* tables = vset_->table_cache_;
+  return table != nullptr ? tables->NewIterator(fill_cache, std::move(table))
+                          : tables->NewIterator(fill_cache, f->number, f->file_size);
 }
 
 void Version::AddIterators(bool fill_cache, const ScanScope& scope, std::vector<Iterator*>* iters) {
-  TableCache* tables = vset_->table_cache_;
+  const Comparator* ucmp = vset_->icmp_->user_comparator();
   for (auto it = files_[0].rbegin(); it != files_[0].rend(); ++it) {
-    if (MayHold(*it, scope)) {
-      iters->push_back(tables->NewIterator(fill_cache, (*it)->number, (*it)->file_size));
+    const FileMetaData* f = *it;
+    if (AfterFile(ucmp, scope.lower, f)) continue;
+    if (scope.upper != nullptr && ucmp->Compare(f->smallest.user_key(), *scope.upper) >= 0) {
+      continue;
+    }
+    std::shared_ptr<Table> table;
+    if (FilterAdmits(f, scope.prefix, &table)) {
+      iters->push_back(NewTableIterator(fill_cache, f, std::move(table)));
     }
   }
-  const Comparator* ucmp = vset_->icmp_->user_comparator();
   for (int level = 1; level < kNumLevels; level++) {
     const std::vector<FileMetaData*>& files = files_[level];
     size_t i = 0;
     if (scope.lower != nullptr && !files.empty()) {
       InternalKey start(*scope.lower, kMaxSequenceNumber, kValueTypeForSeek);
-      i = FindFile(*vset_->icmp_, files, start.Encode());
+      i = FindFile(*vset_->icmp_, files, start.Encode());  // the first file not before lower
     }
     std::vector<FileMetaData*> picked;
+    std::shared_ptr<Table> last_table;  // the last picked file's, when its filter was probed
     for (; i < files.size(); i++) {
       if (scope.upper != nullptr &&
           ucmp->Compare(files[i]->smallest.user_key(), *scope.upper) >= 0) {
         break;
       }
-      if (MayHold(files[i], scope)) picked.push_back(files[i]);
+      std::shared_ptr<Table> table;
+      if (FilterAdmits(files[i], scope.prefix, &table)) {
+        picked.push_back(files[i]);
+        last_table = std::move(table);
+      }
     }
     if (picked.size() == 1) {  // one table holds all the level has in scope
-      iters->push_back(tables->NewIterator(fill_cache, picked[0]->number, picked[0]->file_size));
+      iters->push_back(NewTableIterator(fill_cache, picked[0], std::move(last_table)));
     } else if (!picked.empty()) {
       iters->push_back(NewConcatenatingIterator(fill_cache, std::move(picked)));
     }

@@ -65,8 +65,13 @@ class Version {
   ~Version();
 
   Iterator* NewConcatenatingIterator(bool fill_cache, std::vector<FileMetaData*> files) const;
-  // Whether file `f` may hold keys within `scope` (its key range, then its filter).
-  bool MayHold(const FileMetaData* f, const ScanScope& scope) const;
+  // False when `prefix` is set and file f's filter rules it out; *table is then the open table
+  // (kept for its iterator) whenever the filter was probed.
+  bool FilterAdmits(const FileMetaData* f, const Slice& prefix,
+                    std::shared_ptr<Table>* table) const;
+  // An iterator over file f, through `table` when it is already open.
+  Iterator* NewTableIterator(bool fill_cache, const FileMetaData* f,
+                             std::shared_ptr<Table> table) const;
 
   VersionSet* vset_;
   Version* next_ = this;  // the versions form a circular list, for finding live files
