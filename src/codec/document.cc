@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/coding.h"
@@ -19,36 +20,33 @@ using namespace document_internal;  // NOLINT: the format's own helpers
 namespace {
 
 // Checks every length, count, type byte, varint and offset table; recursion depth is bounded by
-// kMaxNestingDepth. Offsets in messages are relative to the start of the document.
+// kMaxNestingDepth. Offsets in messages are relative to the start of the document. Every read
+// of a stored record passes through here, so the checks are plain comparisons and the messages
+// are built only on failure, in the cold Fail functions.
 class Validator {
  public:
   explicit Validator(const char* base) : base_(base) {}
 
+  // The failure a Container() that returned false met.
+  const Status& error() const { return error_; }
+
   // Validates the container payload at *p (which must end by `limit`) and advances *p past it.
-  Status Container(const char** p, const char* limit, bool is_array, int depth) {
+  bool Container(const char** p, const char* limit, bool is_array, int depth) {
     if (depth > kMaxNestingDepth) {
-      return Error(*p, "nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels");
+      return Fail(*p, "nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels");
     }
     const char* q = *p;
-    if (limit - q < 4) return Error(q, "truncated object or array length");
+    if (limit - q < 4) return Fail(q, "truncated object or array length");
     uint32_t len = DecodeFixed32(q);
     q += 4;
-    if (len > static_cast<size_t>(limit - q)) {
-      return Error(q - 4, "object or array length " + std::to_string(len) + " runs past the end (" +
-                              std::to_string(limit - q) + " bytes left)");
-    }
+    if (len > static_cast<size_t>(limit - q)) return FailLength(q - 4, len, limit - q);
     const char* end = q + len;
     uint64_t count;
-    STRATA_RETURN_IF_ERROR(Varint(&q, end, &count, "entry count"));
-    if (count > static_cast<uint64_t>(end - q)) {
-      return Error(q, "entry count " + std::to_string(count) + " exceeds the " +
-                          std::to_string(end - q) + " bytes left");
-    }
+    if (!Varint(&q, end, &count, "entry count")) return false;
+    if (count > static_cast<uint64_t>(end - q)) return FailCount(q, count, end - q);
     const char* table = nullptr;
     if (count >= kIndexedMinEntries) {
-      if (count * 4 > static_cast<uint64_t>(end - q)) {
-        return Error(q, "offset table of " + std::to_string(count) + " entries runs past the end");
-      }
+      if (count * 4 > static_cast<uint64_t>(end - q)) return FailTable(q, count);
       table = q;
       q += 4 * count;
     }
@@ -58,131 +56,152 @@ class Validator {
       uint32_t offset = static_cast<uint32_t>(q - entries);
       if (is_array) {
         if (table != nullptr && DecodeFixed32(table + 4 * i) != offset) {
-          return Error(table + 4 * i, "offset table entry " + std::to_string(i) +
-                                          " does not point at element " + std::to_string(i));
+          return FailNumber(table + 4 * i, "offset table entry ", i, " does not point at element");
         }
       } else {
         uint64_t name_len;
-        STRATA_RETURN_IF_ERROR(Varint(&q, end, &name_len, "field name length"));
+        if (!Varint(&q, end, &name_len, "field name length")) return false;
         if (name_len > static_cast<uint64_t>(end - q)) {
-          return Error(q, "field name length " + std::to_string(name_len) + " runs past the end");
+          return FailNumber(q, "field name length ", name_len, " runs past the end");
         }
         q += name_len;
         if (table != nullptr) starts_.push_back(offset);
       }
-      STRATA_RETURN_IF_ERROR(Element(&q, end, depth));
+      if (!Element(&q, end, depth)) return false;
     }
-    if (q != end) {
-      return Error(q, std::to_string(end - q) + " unexpected bytes after the last entry");
-    }
-    if (table != nullptr && !is_array) {
-      STRATA_RETURN_IF_ERROR(CheckObjectTable(table, entries, count, starts_base));
+    if (q != end) return FailNumber(q, "", end - q, " unexpected bytes after the last entry");
+    if (table != nullptr && !is_array && !CheckObjectTable(table, entries, count, starts_base)) {
+      return false;
     }
     starts_.resize(starts_base);
     *p = end;
-    return Status::OK();
+    return true;
   }
 
  private:
-  Status Element(const char** p, const char* end, int depth) {
+  bool Element(const char** p, const char* end, int depth) {
     const char* q = *p;
-    if (q >= end) return Error(q, "truncated element: missing its type byte");
+    if (q >= end) return Fail(q, "truncated element: missing its type byte");
     uint8_t type = static_cast<uint8_t>(*q++);
     switch (type) {
       case kTypeNull:
         break;
       case kTypeBool:
-        if (q >= end) return Error(q, "truncated boolean");
-        if (static_cast<uint8_t>(*q) > 1) return Error(q, "boolean byte is neither 0 nor 1");
+        if (q >= end) return Fail(q, "truncated boolean");
+        if (static_cast<uint8_t>(*q) > 1) return Fail(q, "boolean byte is neither 0 nor 1");
         q++;
         break;
       case kTypeDouble:
       case kTypeDate:
-        if (end - q < 8) return Error(q, "truncated 8-byte value");
+        if (end - q < 8) return Fail(q, "truncated 8-byte value");
         q += 8;
         break;
       case kTypeInt: {
         uint64_t v;
-        STRATA_RETURN_IF_ERROR(Varint(&q, end, &v, "integer"));
+        if (!Varint(&q, end, &v, "integer")) return false;
         break;
       }
       case kTypeString:
       case kTypeBinary: {
         uint64_t n;
-        STRATA_RETURN_IF_ERROR(Varint(&q, end, &n, "length"));
+        if (!Varint(&q, end, &n, "length")) return false;
         if (n > static_cast<uint64_t>(end - q)) {
-          return Error(q, "string or binary length " + std::to_string(n) + " runs past the end");
+          return FailNumber(q, "string or binary length ", n, " runs past the end");
         }
         q += n;
         break;
       }
       case kTypeObject:
       case kTypeArray:
-        STRATA_RETURN_IF_ERROR(Container(&q, end, type == kTypeArray, depth + 1));
+        if (!Container(&q, end, type == kTypeArray, depth + 1)) return false;
         break;
-      default: {
-        static const char kHex[] = "0123456789abcdef";
-        std::string hex = {kHex[type >> 4], kHex[type & 15]};
-        return Error(q - 1, "unknown type byte 0x" + hex);
-      }
+      default:
+        return FailType(q - 1, type);
     }
     *p = q;
-    return Status::OK();
+    return true;
   }
 
-  // A canonical varint (at most 10 bytes, no overflow, no redundant trailing zero byte).
-  Status Varint(const char** p, const char* end, uint64_t* v, const char* what) {
+  // A canonical varint (at most 10 bytes, no overflow, no redundant trailing zero byte). Most
+  // lengths and small integers take one byte, which is always canonical.
+  bool Varint(const char** p, const char* end, uint64_t* v, const char* what) {
+    if (*p < end && static_cast<uint8_t>(**p) < 128) {
+      *v = static_cast<uint8_t>(**p);
+      *p += 1;
+      return true;
+    }
+    return LongVarint(p, end, v, what);
+  }
+
+  [[gnu::noinline]] bool LongVarint(const char** p, const char* end, uint64_t* v,
+                                    const char* what) {
     const auto* q = reinterpret_cast<const unsigned char*>(*p);
     const auto* e = reinterpret_cast<const unsigned char*>(end);
-    if (q < e && q[0] < 128) {  // most lengths and small ints: one byte, always canonical
-      *v = q[0];
-      *p += 1;
-      return Status::OK();
-    }
     uint64_t result = 0;
     for (int i = 0; i < 10; i++) {
-      if (q + i >= e) return Error(*p, std::string("truncated ") + what);
+      if (q + i >= e) return Fail(*p, std::string("truncated ") + what);
       uint64_t b = q[i];
-      if (i == 9 && b > 1) return Error(*p, std::string(what) + " overflows 64 bits");
+      if (i == 9 && b > 1) break;
       result |= (b & 127) << (7 * i);
       if (b < 128) {
-        if (b == 0 && i > 0) return Error(*p, std::string(what) + " is not minimally encoded");
+        if (b == 0 && i > 0) return Fail(*p, std::string(what) + " is not minimally encoded");
         *v = result;
         *p += i + 1;
-        return Status::OK();
+        return true;
       }
     }
-    return Error(*p, std::string(what) + " overflows 64 bits");
+    return Fail(*p, std::string(what) + " overflows 64 bits");
   }
 
   // The table must list every field start exactly once, sorted by (name, offset).
-  Status CheckObjectTable(const char* table, const char* entries, uint64_t count,
-                          size_t starts_base) {
+  bool CheckObjectTable(const char* table, const char* entries, uint64_t count,
+                        size_t starts_base) {
     auto first = starts_.begin() + static_cast<ptrdiff_t>(starts_base);
     std::string_view prev_name;
     uint32_t prev_offset = 0;
     for (uint64_t k = 0; k < count; k++) {
       uint32_t offset = DecodeFixed32(table + 4 * k);
       if (!std::binary_search(first, starts_.end(), offset)) {
-        return Error(table + 4 * k,
-                     "offset table entry " + std::to_string(k) + " does not point at a field");
+        return FailNumber(table + 4 * k, "offset table entry ", k, " does not point at a field");
       }
       const char* f = entries + offset;
       std::string_view name = ReadName(&f);
       if (k > 0 && (name < prev_name || (name == prev_name && offset <= prev_offset))) {
-        return Error(table + 4 * k, "offset table is not sorted by field name");
+        return Fail(table + 4 * k, "offset table is not sorted by field name");
       }
       prev_name = name;
       prev_offset = offset;
     }
-    return Status::OK();
+    return true;
   }
 
-  Status Error(const char* at, const std::string& what) const {
-    return Status::Corruption("document: " + what + " at offset " + std::to_string(at - base_));
+  // Failures: each records the first problem met (callers unwind with false).
+  [[gnu::cold, gnu::noinline]] bool Fail(const char* at, const std::string& what) {
+    error_ = Status::Corruption("document: " + what + " at offset " + std::to_string(at - base_));
+    return false;
+  }
+  [[gnu::cold, gnu::noinline]] bool FailNumber(const char* at, const char* before, uint64_t n,
+                                               const char* after) {
+    return Fail(at, before + std::to_string(n) + after);
+  }
+  [[gnu::cold, gnu::noinline]] bool FailLength(const char* at, uint32_t len, ptrdiff_t left) {
+    return Fail(at, "object or array length " + std::to_string(len) + " runs past the end (" +
+                        std::to_string(left) + " bytes left)");
+  }
+  [[gnu::cold, gnu::noinline]] bool FailCount(const char* at, uint64_t count, ptrdiff_t left) {
+    return Fail(at, "entry count " + std::to_string(count) + " exceeds the " +
+                        std::to_string(left) + " bytes left");
+  }
+  [[gnu::cold, gnu::noinline]] bool FailTable(const char* at, uint64_t count) {
+    return Fail(at, "offset table of " + std::to_string(count) + " entries runs past the end");
+  }
+  [[gnu::cold, gnu::noinline]] bool FailType(const char* at, uint8_t type) {
+    static const char kHex[] = "0123456789abcdef";
+    return Fail(at, std::string("unknown type byte 0x") + kHex[type >> 4] + kHex[type & 15]);
   }
 
   const char* base_;
+  Status error_;
   std::vector<uint32_t> starts_;  // field offsets of the objects being checked, a stack
 };
 
@@ -198,7 +217,7 @@ Status Validate(Slice bytes) {
   }
   p++;
   Validator v(bytes.data());
-  STRATA_RETURN_IF_ERROR(v.Container(&p, end, /*is_array=*/false, 1));
+  if (!v.Container(&p, end, /*is_array=*/false, 1)) return v.error();
   if (p != end) {
     return Status::Corruption("document: " + std::to_string(end - p) +
                               " trailing bytes after the document at offset " +
@@ -298,60 +317,87 @@ const char* Walk(const char* payload, uint8_t container_type, std::string_view p
 
 namespace document_internal {
 
-const char* DecodePayload(uint8_t type, const char* p, Value* value) {
+namespace {
+
+Object DecodeObject(const char* payload);
+Array DecodeArray(const char* payload);
+
+// Decodes the payload at q and hands the result to `place`, which constructs it where it will
+// live (a field, an element): no temporary Value is moved through the variant. Returns the byte
+// past the payload.
+template <class Place>
+const char* DecodeInto(uint8_t type, const char* q, Place&& place) {
   switch (type) {
     case kTypeNull:
-      *value = Value();
-      return p;
+      place(nullptr);
+      return q;
     case kTypeBool:
-      *value = Value(*p != 0);
-      return p + 1;
+      place(*q != 0);
+      return q + 1;
     case kTypeInt:
-      *value = Value(UnZigZag(ReadVarint(&p)));
-      return p;
+      place(UnZigZag(ReadVarint(&q)));
+      return q;
     case kTypeDouble: {
-      uint64_t bits = DecodeFixed64(p);
+      uint64_t bits = DecodeFixed64(q);
       double d;
       memcpy(&d, &bits, 8);
-      *value = Value(d);
-      return p + 8;
+      place(d);
+      return q + 8;
     }
     case kTypeDate:
-      *value = Value::Date(static_cast<int64_t>(DecodeFixed64(p)));
-      return p + 8;
+      place(Value::Date(static_cast<int64_t>(DecodeFixed64(q))));
+      return q + 8;
     case kTypeString:
     case kTypeBinary: {
-      uint64_t n = ReadVarint(&p);
-      std::string s(p, n);
-      *value = type == kTypeString ? Value(std::move(s)) : Value::Binary(std::move(s));
-      return p + n;
-    }
-    case kTypeObject: {
-      Container c = ReadContainer(p);
-      *value = Value(Object());
-      Object& fields = value->as_object();
-      fields.resize(c.count);
-      const char* q = c.entries;
-      for (auto& [name, v] : fields) {
-        name = ReadName(&q);
-        uint8_t t = static_cast<uint8_t>(*q++);
-        q = DecodePayload(t, q, &v);
+      uint64_t n = ReadVarint(&q);
+      if (type == kTypeString) {
+        place(std::string(q, n));
+      } else {
+        place(Value::Binary(std::string(q, n)));
       }
-      return c.end;
+      return q + n;
     }
-    default: {  // array
-      Container c = ReadContainer(p);
-      *value = Value(Array());
-      Array& items = value->as_array();
-      items.resize(c.count);
-      const char* q = c.entries;
-      for (Value& v : items) {
-        uint8_t t = static_cast<uint8_t>(*q++);
-        q = DecodePayload(t, q, &v);
-      }
-      return c.end;
-    }
+    case kTypeObject:
+      place(DecodeObject(q));
+      return q + 4 + DecodeFixed32(q);
+    default:  // array
+      place(DecodeArray(q));
+      return q + 4 + DecodeFixed32(q);
   }
+}
+
+Object DecodeObject(const char* payload) {
+  Container c = ReadContainer(payload);
+  Object fields;
+  fields.reserve(c.count);
+  const char* e = c.entries;
+  for (uint64_t i = 0; i < c.count; i++) {
+    std::string_view name = ReadName(&e);
+    uint8_t t = static_cast<uint8_t>(*e++);
+    e = DecodeInto(t, e, [&](auto&& v) {
+      fields.emplace_back(std::piecewise_construct, std::forward_as_tuple(name),
+                          std::forward_as_tuple(std::forward<decltype(v)>(v)));
+    });
+  }
+  return fields;
+}
+
+Array DecodeArray(const char* payload) {
+  Container c = ReadContainer(payload);
+  Array items;
+  items.reserve(c.count);
+  const char* e = c.entries;
+  for (uint64_t i = 0; i < c.count; i++) {
+    uint8_t t = static_cast<uint8_t>(*e++);
+    e = DecodeInto(t, e, [&](auto&& v) { items.emplace_back(std::forward<decltype(v)>(v)); });
+  }
+  return items;
+}
+
+}  // namespace
+
+const char* DecodePayload(uint8_t type, const char* p, Value* value) {
+  return DecodeInto(type, p, [&](auto&& v) { *value = Value(std::forward<decltype(v)>(v)); });
 }
 
 EntryCursor::EntryCursor(const char* payload, bool is_array) : is_array_(is_array) {

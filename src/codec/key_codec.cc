@@ -492,13 +492,25 @@ Status DecodeKeyElement(Slice* in, Value* value) {
 size_t KeyElementLength(Slice in) {
   const auto* p = reinterpret_cast<const uint8_t*>(in.data());
   const auto* end = p + in.size();
-  if (p != end && *p == kStringCode) {  // the common index value: no Value to build
+  if (p != end && *p == kStringCode) {  // the common index values: no Value to build
     for (const uint8_t* q = p + 1;;) {
       const void* zero = std::memchr(q, 0, static_cast<size_t>(end - q));
       if (zero == nullptr) return 0;
       q = static_cast<const uint8_t*>(zero) + 1;
       if (q == end || *q != 0xff) return static_cast<size_t>(q - p);
       ++q;  // an escaped 0x00 inside the string
+    }
+  }
+  if (end - p >= 10 && *p == kNumberCode && p[9] == kResidualZero) {
+    // A plain double, or an integral one with its one kind byte; anything else (NaN's form,
+    // -0.0, residuals, bad kind bits) is left to the decoder.
+    uint64_t ordered = GetBigEndian64(p + 1);
+    uint64_t bits = (ordered & kSignBit) ? (ordered ^ kSignBit) : ~ordered;
+    double d;
+    std::memcpy(&d, &bits, sizeof(d));
+    if (ordered != 0 && !std::isnan(d) && bits != kSignBit) {
+      if (!IsIntegralInInt64Range(d)) return 10;
+      if (end - p >= 11 && (p[10] & 0x7f) == 0) return 11;
     }
   }
   Decoder decoder(in.data(), in.data() + in.size());
