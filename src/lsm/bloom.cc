@@ -69,16 +69,27 @@ std::string BloomFilterBuilder::Finish() {
   return result;
 }
 
-bool BloomFilterMayMatch(const Slice& filter, const Slice& key) {
-  if (filter.size() < kTrailerSize + kLineBytes) return true;
+BloomFilterView::BloomFilterView(const Slice& filter) {
+  if (filter.size() < kTrailerSize + kLineBytes) return;
   const size_t len = filter.size() - kTrailerSize;
   const int num_probes = static_cast<uint8_t>(filter.data()[len]);
   const uint32_t num_lines = DecodeFixed32(filter.data() + len + 1);
   if (num_probes < 1 || num_probes > kMaxProbes || num_lines == 0 ||
       static_cast<uint64_t>(num_lines) * kLineBytes != len) {
-    return true;  // not a filter we understand: never risk a false negative
+    return;  // not a filter we understand: never risk a false negative
   }
-  return MayMatchHash(Hash64(key.data(), key.size()), filter.data(), num_lines, num_probes);
+  bits_ = filter.data();
+  num_lines_ = num_lines;
+  num_probes_ = num_probes;
+}
+
+bool BloomFilterView::MayMatch(const Slice& key) const {
+  if (bits_ == nullptr) return true;
+  return MayMatchHash(Hash64(key.data(), key.size()), bits_, num_lines_, num_probes_);
+}
+
+bool BloomFilterMayMatch(const Slice& filter, const Slice& key) {
+  return BloomFilterView(filter).MayMatch(key);
 }
 
 }  // namespace strata::lsm

@@ -30,7 +30,23 @@ class BloomFilterBuilder {
   std::vector<uint64_t> hashes_;
 };
 
-// False only when `key` was certainly not added. An empty or malformed filter matches everything.
+// A filter whose trailer was read once: a probe then touches only its key's line (a table
+// probes its filter on every point lookup). The filter's bytes are borrowed.
+class BloomFilterView {
+ public:
+  BloomFilterView() = default;  // matches everything
+  explicit BloomFilterView(const Slice& filter);
+  // False only when `key` was certainly not added. An empty or malformed filter matches
+  // everything.
+  bool MayMatch(const Slice& key) const;
+
+ private:
+  const char* bits_ = nullptr;
+  uint32_t num_lines_ = 0;
+  int num_probes_ = 0;
+};
+
+// BloomFilterView(filter).MayMatch(key).
 bool BloomFilterMayMatch(const Slice& filter, const Slice& key);
 
 }  // namespace strata::lsm

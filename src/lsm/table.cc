@@ -130,6 +130,7 @@ struct Table::Rep {
   std::unique_ptr<Block> index_block;
   // The filter, copied to 64-byte-aligned memory so each probe line is one cache line.
   char* filter_data = nullptr;
+  BloomFilterView filter;  // over filter_data
   size_t filter_size = 0;
   // The filter holds prefixes under the reader's extractor (else whole keys). A filter written
   // under another extractor answers nothing, so it is not kept (filter_data stays null).
@@ -355,6 +356,7 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
       rep->filter_data =
           static_cast<char*>(std::aligned_alloc(64, (rep->filter_size + 63) & ~63ull));
       memcpy(rep->filter_data, contents.data.data(), rep->filter_size);
+      rep->filter = BloomFilterView(Slice(rep->filter_data, rep->filter_size));
     }
     if (contents.heap_allocated) delete[] contents.data.data();
   }
@@ -458,12 +460,12 @@ bool Table::KeyMayMatch(const Slice& key) const {
   if (rep_->filter_holds_prefixes) {
     filter_key = FilterKeyOf(rep_->options.prefix_extractor, filter_key);
   }
-  return BloomFilterMayMatch(Slice(rep_->filter_data, rep_->filter_size), filter_key);
+  return rep_->filter.MayMatch(filter_key);
 }
 
 bool Table::PrefixMayMatch(const Slice& prefix) const {
   if (rep_->filter_data == nullptr || !rep_->filter_holds_prefixes) return true;
-  return BloomFilterMayMatch(Slice(rep_->filter_data, rep_->filter_size), prefix);
+  return rep_->filter.MayMatch(prefix);
 }
 
 Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
