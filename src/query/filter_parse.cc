@@ -339,8 +339,8 @@ Result<NodePtr> ParseFilterNode(const Value& spec, std::vector<PathPredicate>* p
       if (planner != nullptr && PlannerScalar(operand)) {
         planner->push_back({name, PathPredicate::Op::kEq, {operand}});
       }
-      kids.push_back(
-          std::make_unique<PathNode>(path, std::make_unique<ComparePred>(CmpOp::kEq, operand)));
+      kids.push_back(std::make_unique<PathNode>(
+          std::move(path), std::make_unique<ComparePred>(CmpOp::kEq, operand)));
     }
   }
   if (kids.size() == 1) return std::move(kids[0]);
