@@ -136,6 +136,7 @@ struct Stats {
   uint64_t block_cache_hits = 0;
   uint64_t block_cache_misses = 0;
   double block_cache_hit_rate = 0;
+  uint64_t block_cache_bytes = 0;  // charged to the block cache now (open tables' metadata too)
   uint64_t pending_compaction_bytes = 0;
   uint64_t disk_bytes = 0;  // bytes of live files
   uint64_t write_stall_micros = 0;

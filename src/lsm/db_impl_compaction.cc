@@ -21,6 +21,9 @@ void DBImpl::FlushThread() {
     if (shutting_down_) break;  // unflushed memtables stay in their WALs and are replayed
     flush_running_ = true;
     Status s = FlushOldestImmutable(lock);
+    lock.unlock();
+    table_cache_->EraseRetiredBlocks();  // of the files the flush made obsolete
+    lock.lock();
     flush_running_ = false;
     if (!s.ok()) RecordBackgroundError(s);
     bg_done_cv_.notify_all();
@@ -72,6 +75,9 @@ void DBImpl::CompactionThread() {
     if (shutting_down_) break;
     if (manual_compaction_ == nullptr && !versions_->NeedsCompaction()) {
       Status s = IdleMaintenance(lock);
+      lock.unlock();
+      table_cache_->EraseRetiredBlocks();
+      lock.lock();
       if (!s.ok() && s.code() != Status::Code::kAborted && !shutting_down_) {
         RecordBackgroundError(s);
       }
@@ -80,6 +86,9 @@ void DBImpl::CompactionThread() {
     }
     compaction_running_ = true;
     Status s = BackgroundCompaction(lock);
+    lock.unlock();
+    table_cache_->EraseRetiredBlocks();  // of the compaction's inputs
+    lock.lock();
     compaction_running_ = false;
     if (!s.ok() && !shutting_down_) RecordBackgroundError(s);
     bg_done_cv_.notify_all();

@@ -145,6 +145,7 @@ kv::Stats DBImpl::GetStats() {
   st.block_cache_misses = block_cache_->misses();
   const uint64_t lookups = st.block_cache_hits + st.block_cache_misses;
   st.block_cache_hit_rate = lookups == 0 ? 0 : static_cast<double>(st.block_cache_hits) / lookups;
+  st.block_cache_bytes = block_cache_->TotalCharge();
   st.pending_compaction_bytes = versions_->PendingCompactionBytes();
   st.write_stall_micros = stall_micros_.load();
   return st;
@@ -174,6 +175,7 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
     r += "write amplification: " + std::to_string(st.write_amplification) + "\n";
     r += "memtable bytes: " + std::to_string(st.memtable_bytes) + "\n";
     r += "block cache hit rate: " + std::to_string(st.block_cache_hit_rate) + "\n";
+    r += "block cache bytes: " + std::to_string(st.block_cache_bytes) + "\n";
     r += "pending compaction bytes: " + std::to_string(st.pending_compaction_bytes) + "\n";
     r += "write stall micros: " + std::to_string(st.write_stall_micros) + "\n";
     r += "flushes: " + std::to_string(flushes_.load()) +

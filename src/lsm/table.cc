@@ -118,13 +118,15 @@ struct Table::Rep {
            point_index.fingerprints.capacity() * sizeof(Fingerprint) +
            point_index.offsets.capacity() * sizeof(uint32_t) + point_index.prefix.capacity();
   }
-  // The block-cache key of the reservation: an offset no block has.
-  CacheKey ReservationKey() const { return CacheKey(cache_id, ~uint64_t{0}); }
+  // The block-cache key of the reservation: an id of its own (two tables of one file share
+  // cache_id) and an offset no block has.
+  CacheKey ReservationKey() const { return CacheKey(reservation_id, ~uint64_t{0}); }
 
   TableOptions options;
   std::unique_ptr<RandomAccessFile> file;
   std::string file_name;
   uint64_t cache_id = 0;
+  uint64_t reservation_id = 0;
   Footer footer;
   uint64_t data_end = 0;  // data blocks lie in [0, data_end)
   std::unique_ptr<Block> index_block;
@@ -283,8 +285,8 @@ Table::Table(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 Table::~Table() = default;
 
 Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
-                   uint64_t file_size, const std::string& file_name,
-                   std::unique_ptr<Table>* table) {
+                   uint64_t file_size, const std::string& file_name, std::unique_ptr<Table>* table,
+                   uint64_t cache_id) {
   table->reset();
   if (file_size < Footer::kEncodedLength) {
     return Status::Corruption(file_name + ": file too short to be a table (" +
@@ -362,7 +364,8 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   }
 
   if (Cache* cache = rep->options.block_cache; cache != nullptr) {
-    rep->cache_id = cache->NewId();
+    rep->cache_id = cache_id != 0 ? cache_id : cache->NewId();
+    rep->reservation_id = cache->NewId();
     rep->reservation = cache->Insert(rep->ReservationKey().slice(), nullptr, rep->MetadataBytes(),
                                      [](const Slice&, void*) {});
   }
@@ -430,6 +433,19 @@ Status Table::PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* p
     pinned->options.cleanup_arg1 = block;
   }
   return Status::OK();
+}
+
+void Table::EraseCachedBlocks() const {
+  Cache* cache = rep_->options.block_cache;
+  if (cache == nullptr) return;
+  std::unique_ptr<Iterator> index(NewIndexIterator());
+  for (index->SeekToFirst(); index->Valid(); index->Next()) {
+    BlockHandle handle;
+    Slice input = index->value();
+    if (handle.DecodeFrom(&input).ok()) {
+      cache->Erase(CacheKey(rep_->cache_id, handle.offset()).slice());
+    }
+  }
 }
 
 Iterator* Table::BlockReader(const Slice& index_value, bool fill_cache) const {

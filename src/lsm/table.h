@@ -27,10 +27,15 @@ class Table {
   // Reads the footer, index, filter and properties of the table in `file` (file_size bytes).
   // Corruption when any of them is damaged; InvalidArgument when the table was written with a
   // comparator whose Name() differs from options.comparator's. options.comparator and
-  // options.block_cache are borrowed and must outlive the Table.
+  // options.block_cache are borrowed and must outlive the Table. cache_id names the table's
+  // blocks in the block cache (0: a new id): a table opened again under its file's id finds
+  // the blocks read before.
   static Status Open(const TableOptions& options, std::unique_ptr<RandomAccessFile> file,
                      uint64_t file_size, const std::string& file_name,
-                     std::unique_ptr<Table>* table);
+                     std::unique_ptr<Table>* table, uint64_t cache_id = 0);
+
+  // Removes the table's data blocks from the block cache (its file was deleted).
+  void EraseCachedBlocks() const;
 
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;

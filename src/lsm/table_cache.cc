@@ -53,7 +53,8 @@ Status TableCache::FindTable(uint64_t number, uint64_t file_size, std::shared_pt
                               std::to_string(file_size) + " were written (truncated or replaced)");
   }
   std::unique_ptr<Table> opened;
-  STRATA_RETURN_IF_ERROR(Table::Open(options_, std::move(file), file_size, name, &opened));
+  STRATA_RETURN_IF_ERROR(
+      Table::Open(options_, std::move(file), file_size, name, &opened, CacheId(number)));
   std::shared_ptr<Table> shared(std::move(opened));
 
   std::lock_guard<std::mutex> g(mu_);
@@ -94,9 +95,31 @@ Status TableCache::Get(bool fill_cache, uint64_t number, uint64_t file_size,
   return table->InternalGet(internal_key, fill_cache, arg, handle_result);
 }
 
+uint64_t TableCache::CacheId(uint64_t number) {
+  if (options_.block_cache == nullptr) return 0;
+  std::lock_guard<std::mutex> g(mu_);
+  uint64_t& id = cache_ids_[number];
+  if (id == 0) id = options_.block_cache->NewId();
+  return id;
+}
+
 void TableCache::Evict(uint64_t number) {
   std::lock_guard<std::mutex> g(mu_);
-  tables_.erase(number);
+  auto it = tables_.find(number);
+  if (it != tables_.end()) {
+    if (options_.block_cache != nullptr) retired_.push_back(std::move(it->second.table));
+    tables_.erase(it);
+  }
+  cache_ids_.erase(number);
+}
+
+void TableCache::EraseRetiredBlocks() {
+  std::vector<std::shared_ptr<Table>> retired;
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    retired.swap(retired_);
+  }
+  for (const auto& table : retired) table->EraseCachedBlocks();
 }
 
 }  // namespace strata::lsm

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "env/env.h"
 #include "lsm/table.h"
@@ -31,12 +32,20 @@ class TableCache {
   Status Get(bool fill_cache, uint64_t number, uint64_t file_size, const Slice& internal_key,
              void* arg, void (*handle_result)(void*, const Slice&, const Slice&));
 
-  // Forgets a deleted file.
+  // Forgets a deleted file. Its open table is retired: EraseRetiredBlocks drops its blocks
+  // from the block cache (a table closed earlier leaves them to age out).
   void Evict(uint64_t number);
+  // Drops the blocks of the tables Evict retired. Erasing thousands of blocks takes a while:
+  // the engine calls this without holding its own mutex.
+  void EraseRetiredBlocks();
 
   const TableOptions& options() const { return options_; }
 
  private:
+  // The block-cache id of file `number`'s blocks (0 without a block cache). It stays the same
+  // until Evict, so blocks cached for the file outlive its table being closed (max_open_files).
+  uint64_t CacheId(uint64_t number);
+
   struct Entry {
     std::shared_ptr<Table> table;
     uint64_t last_use = 0;  // tick of the last lookup: the least recent is evicted
@@ -48,6 +57,8 @@ class TableCache {
   const size_t capacity_;
   std::mutex mu_;
   std::unordered_map<uint64_t, Entry> tables_;
+  std::unordered_map<uint64_t, uint64_t> cache_ids_;  // file number -> block-cache id
+  std::vector<std::shared_ptr<Table>> retired_;
   uint64_t tick_ = 0;
 };
 

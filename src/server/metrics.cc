@@ -87,6 +87,8 @@ std::string Metrics::Prometheus(kv::Engine* engine) const {
     gauge("write_amplification", "Engine bytes written per user byte.", s.write_amplification);
     gauge("memtable_bytes", "Bytes in memtables.", static_cast<double>(s.memtable_bytes));
     gauge("block_cache_hit_rate", "Block cache hits per lookup.", s.block_cache_hit_rate);
+    gauge("block_cache_bytes", "Bytes charged to the block cache.",
+          static_cast<double>(s.block_cache_bytes));
     gauge("pending_compaction_bytes", "Bytes waiting for compaction.",
           static_cast<double>(s.pending_compaction_bytes));
     gauge("disk_bytes", "Bytes of live files.", static_cast<double>(s.disk_bytes));

@@ -41,6 +41,7 @@ Result<HttpResponse> GetStats(RouteContext& ctx) {
   engine.emplace_back("write_amplification", Value(s.write_amplification));
   engine.emplace_back("memtable_bytes", Value(static_cast<int64_t>(s.memtable_bytes)));
   engine.emplace_back("block_cache_hit_rate", Value(s.block_cache_hit_rate));
+  engine.emplace_back("block_cache_bytes", Value(static_cast<int64_t>(s.block_cache_bytes)));
   engine.emplace_back("pending_compaction_bytes",
                       Value(static_cast<int64_t>(s.pending_compaction_bytes)));
   engine.emplace_back("disk_bytes", Value(static_cast<int64_t>(s.disk_bytes)));

@@ -1,0 +1,140 @@
+// The engine and its block cache: the blocks of deleted tables leave it, and a table closed
+// and opened again finds the blocks it had there.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "env/env.h"
+#include "lsm/cache.h"
+#include "lsm/db.h"
+#include "lsm/filename.h"
+#include "lsm/table.h"
+#include "lsm/table_cache.h"
+
+namespace strata::lsm {
+namespace {
+
+std::string Key(int i) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "key%08d", i);
+  return buf;
+}
+// ~100 bytes that do not compress away, so that the data's size on disk is what it looks like.
+std::string ValueOf(int i, int version) {
+  std::string v = std::to_string(version) + ":";
+  uint64_t x = static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(version);
+  while (v.size() < 100) {
+    x ^= x >> 29;
+    x *= 0xBF58476D1CE4E5B9ull;
+    v.push_back(static_cast<char>('a' + (x >> 59)));
+  }
+  return v;
+}
+
+class BlockCacheTest : public testing::Test {
+ protected:
+  void Open(size_t cache_bytes) {
+    env_ = NewMemEnv();
+    kv::Options o;
+    o.env = env_.get();
+    o.create_if_missing = true;
+    o.write_buffer_size = 64 << 10;
+    o.target_file_size = 64 << 10;
+    o.max_bytes_for_level_base = 256 << 10;
+    o.block_cache_size = cache_bytes;
+    auto r = OpenDB("/db", o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    db_ = std::move(r.value());
+  }
+  void WriteAll(int n, int version) {
+    for (int i = 0; i < n; i++) ASSERT_TRUE(db_->Put(Key(i), ValueOf(i, version)).ok());
+  }
+  // Reads every key back; returns the block-cache misses the reads caused.
+  uint64_t ReadAll(int n, int version) {
+    const uint64_t before = db_->GetStats().block_cache_misses;
+    for (int i = 0; i < n; i++) {
+      std::string v;
+      EXPECT_TRUE(db_->Get(kv::ReadOptions(), Key(i), &v).ok()) << Key(i);
+      EXPECT_EQ(v, ValueOf(i, version)) << Key(i);
+    }
+    return db_->GetStats().block_cache_misses - before;
+  }
+
+  std::unique_ptr<Env> env_;
+  std::unique_ptr<kv::Engine> db_;
+};
+
+TEST_F(BlockCacheTest, BlocksOfDeletedTablesLeaveTheCache) {
+  Open(16 << 20);
+  const int n = 3000;
+  WriteAll(n, 1);
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  EXPECT_GT(ReadAll(n, 1), 0u);
+  const uint64_t cached = db_->GetStats().block_cache_bytes;
+  ASSERT_GT(cached, 300u << 10);
+  // Rewrite everything: the old tables go, and their blocks with them (the new tables' blocks
+  // are not read yet). The compaction thread erases them after it reports the compaction
+  // done: allow it a moment.
+  WriteAll(n, 2);
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  uint64_t now = cached;
+  for (int i = 0; i < 300 && now >= cached / 4; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    now = db_->GetStats().block_cache_bytes;
+  }
+  EXPECT_LT(now, cached / 4) << "cached before: " << cached;
+  EXPECT_GT(ReadAll(n, 2), 0u);
+  EXPECT_EQ(ReadAll(n, 2), 0u);
+}
+
+// max_open_files closes tables; one opened again keeps its file's cache id, so the blocks
+// read before are still found.
+TEST(TableCacheTest, ATableOpenedAgainFindsItsCachedBlocks) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  ASSERT_TRUE(env->CreateDir("/db").ok());
+  std::unique_ptr<Cache> cache = NewLRUCache(8 << 20);
+  TableOptions options;
+  options.block_cache = cache.get();
+  options.filter_user_keys = false;
+  constexpr int kTables = 12;  // more than the table cache keeps open (8)
+  std::vector<uint64_t> sizes;
+  for (int t = 1; t <= kTables; t++) {
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(env->NewWritableFile(TableFileName("/db", t), &file).ok());
+    TableBuilder builder(options, file.get());
+    for (int i = 0; i < 500; i++) builder.Add(Key(i), ValueOf(i, t));
+    ASSERT_TRUE(builder.Finish().ok());
+    sizes.push_back(builder.FileSize());
+    ASSERT_TRUE(file->Close().ok());
+  }
+  TableCache tables("/db", env.get(), options, 8);
+  auto read_table = [&](int t) {
+    std::unique_ptr<Iterator> it(tables.NewIterator(true, t, sizes[t - 1]));
+    int i = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next(), i++) {
+      EXPECT_EQ(it->value().ToString(), ValueOf(i, t));
+    }
+    EXPECT_TRUE(it->status().ok());
+    EXPECT_EQ(i, 500);
+  };
+  read_table(1);
+  for (int t = 2; t <= kTables; t++) read_table(t);  // table 1 is closed on the way
+  const uint64_t misses = cache->misses();
+  read_table(1);
+  EXPECT_EQ(cache->misses(), misses);
+  // Evicted as deleted, its blocks go: read again (the file is still there), every block
+  // misses, under a new id.
+  const uint64_t charged = cache->TotalCharge();
+  tables.Evict(1);
+  tables.EraseRetiredBlocks();
+  EXPECT_LT(cache->TotalCharge(), charged);
+  read_table(1);
+  EXPECT_GE(cache->misses(), misses + 5);
+}
+
+}  // namespace
+}  // namespace strata::lsm
