@@ -67,6 +67,11 @@ uint64_t OrderedBits(double d) {
   return (b & kSignBit) ? ~b : (b | kSignBit);
 }
 
+// The IEEE bits of the double whose OrderedBits are `ordered` (ordered != 0).
+uint64_t UnorderedBits(uint64_t ordered) {
+  return (ordered & kSignBit) ? (ordered ^ kSignBit) : ~ordered;
+}
+
 // True when some int64 has the value `d` (so the bytes alone cannot say which kind it was).
 bool IsIntegralInInt64Range(double d) {
   return d >= -kTwo63 && d < kTwo63 && static_cast<double>(static_cast<int64_t>(d)) == d;
@@ -326,7 +331,7 @@ class Decoder {
     if (ordered == 0) {
       d = std::numeric_limits<double>::quiet_NaN();
     } else {
-      uint64_t bits = (ordered & kSignBit) ? (ordered ^ kSignBit) : ~ordered;
+      uint64_t bits = UnorderedBits(ordered);
       std::memcpy(&d, &bits, sizeof(d));
       if (std::isnan(d)) return Fail(tag_at - 8, "a number (NaN is eight zero bytes)");
       if (bits == kSignBit) return Fail(tag_at - 8, "a number (-0.0 is stored as 0.0)");
@@ -492,7 +497,7 @@ Status DecodeKeyElement(Slice* in, Value* value) {
 size_t KeyElementLength(Slice in) {
   const auto* p = reinterpret_cast<const uint8_t*>(in.data());
   const auto* end = p + in.size();
-  if (p != end && *p == kStringCode) {  // the common index values: no Value to build
+  if (p != end && *p == kStringCode) {  // the common index value: no Value to build
     for (const uint8_t* q = p + 1;;) {
       const void* zero = std::memchr(q, 0, static_cast<size_t>(end - q));
       if (zero == nullptr) return 0;
@@ -505,7 +510,7 @@ size_t KeyElementLength(Slice in) {
     // A plain double, or an integral one with its one kind byte; anything else (NaN's form,
     // -0.0, residuals, bad kind bits) is left to the decoder.
     uint64_t ordered = GetBigEndian64(p + 1);
-    uint64_t bits = (ordered & kSignBit) ? (ordered ^ kSignBit) : ~ordered;
+    uint64_t bits = UnorderedBits(ordered);
     double d;
     std::memcpy(&d, &bits, sizeof(d));
     if (ordered != 0 && !std::isnan(d) && bits != kSignBit) {

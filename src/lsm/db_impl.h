@@ -104,6 +104,9 @@ class DBImpl final : public kv::Engine {
 
   // db_impl_compaction.cc
   void FlushThread();
+  // Drops the cached blocks of deleted tables (TableCache::EraseRetiredBlocks) with mu_
+  // released: thousands of erases must not hold up writers.
+  void EraseRetiredBlocks(std::unique_lock<std::mutex>& lock);
   void CompactionThread();
   Status FlushOldestImmutable(std::unique_lock<std::mutex>& lock);
   Status BackgroundCompaction(std::unique_lock<std::mutex>& lock);

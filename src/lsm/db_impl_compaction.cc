@@ -17,19 +17,23 @@ struct DBImpl::ManualCompaction {
 void DBImpl::FlushThread() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
+    EraseRetiredBlocks(lock);  // of the files the last flush made obsolete
     while (!shutting_down_ && (imm_.empty() || !bg_error_.ok())) work_cv_.wait(lock);
     if (shutting_down_) break;  // unflushed memtables stay in their WALs and are replayed
     flush_running_ = true;
     Status s = FlushOldestImmutable(lock);
-    lock.unlock();
-    table_cache_->EraseRetiredBlocks();  // of the files the flush made obsolete
-    lock.lock();
     flush_running_ = false;
     if (!s.ok()) RecordBackgroundError(s);
     bg_done_cv_.notify_all();
     work_cv_.notify_all();  // the compaction thread may have work now
   }
   bg_done_cv_.notify_all();
+}
+
+void DBImpl::EraseRetiredBlocks(std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  table_cache_->EraseRetiredBlocks();
+  lock.lock();
 }
 
 Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>& lock) {
@@ -67,6 +71,7 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>& lock) {
 void DBImpl::CompactionThread() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
+    EraseRetiredBlocks(lock);  // of the last compaction's inputs
     while (!shutting_down_ &&
            (!bg_error_.ok() || (manual_compaction_ == nullptr && !versions_->NeedsCompaction()))) {
       if (bg_error_.ok() && IdleMaintenanceDue()) break;
@@ -75,9 +80,6 @@ void DBImpl::CompactionThread() {
     if (shutting_down_) break;
     if (manual_compaction_ == nullptr && !versions_->NeedsCompaction()) {
       Status s = IdleMaintenance(lock);
-      lock.unlock();
-      table_cache_->EraseRetiredBlocks();
-      lock.lock();
       if (!s.ok() && s.code() != Status::Code::kAborted && !shutting_down_) {
         RecordBackgroundError(s);
       }
@@ -86,9 +88,6 @@ void DBImpl::CompactionThread() {
     }
     compaction_running_ = true;
     Status s = BackgroundCompaction(lock);
-    lock.unlock();
-    table_cache_->EraseRetiredBlocks();  // of the compaction's inputs
-    lock.lock();
     compaction_running_ = false;
     if (!s.ok() && !shutting_down_) RecordBackgroundError(s);
     bg_done_cv_.notify_all();
