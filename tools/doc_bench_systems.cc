@@ -35,13 +35,18 @@ namespace {
 
 // ---- Strata ---------------------------------------------------------------------------------
 
+// Built in place, as SQLite's side binds its columns without copies: an initializer list would
+// copy every name and value once more.
 Value ToValue(const Person& p) {
-  return Value::MakeObject({{"name", p.name},
-                            {"email", p.email},
-                            {"age", p.age},
-                            {"city", p.city},
-                            {"score", p.score},
-                            {"active", p.active}});
+  Object fields;
+  fields.reserve(6);
+  fields.emplace_back("name", p.name);
+  fields.emplace_back("email", p.email);
+  fields.emplace_back("age", p.age);
+  fields.emplace_back("city", p.city);
+  fields.emplace_back("score", p.score);
+  fields.emplace_back("active", p.active);
+  return Value(std::move(fields));
 }
 
 class StrataDocs final : public DocSystem {

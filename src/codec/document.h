@@ -23,6 +23,10 @@ inline constexpr int kMaxNestingDepth = 100;
 // Encodes `doc` (which must be an object) and appends it to `out`. InvalidArgument names the path
 // of anything that cannot be stored (nesting deeper than kMaxNestingDepth, MinKey/MaxKey).
 Status EncodeDocument(const Value& doc, std::string* out);
+// The same, with `id` (when not null) written as the first field "_id" ahead of doc's own fields:
+// an insert stores a generated id first without moving every field of the caller's document.
+// doc must not have an "_id" of its own then.
+Status EncodeDocumentWithId(const Value& doc, const Value* id, std::string* out);
 
 // Decodes a whole document, validating every byte; Corruption names the offset at fault.
 Status DecodeDocument(Slice bytes, Value* doc);

@@ -16,14 +16,17 @@ namespace {
 
 using namespace document_internal;  // NOLINT: the format's own helpers
 
+constexpr std::string_view kIdField = "_id";
+
 // Writes through a raw pointer into `out`, which is grown ahead (doubling) and cut to the bytes
 // written by Finish(): small appends cost a store, not a std::string::append call each.
 class Encoder {
  public:
   explicit Encoder(std::string* out) : out_(out), start_(out->size()), pos_(start_) {}
 
-  // False on error; then error_ says what and path_ holds the steps, innermost first.
-  bool Container(const Value& v, int depth) {
+  // False on error; then error_ says what and path_ holds the steps, innermost first. `id`, when
+  // given, is written as an object's first field "_id" ahead of its own fields.
+  bool Container(const Value& v, int depth, const Value* id = nullptr) {
     if (depth > kMaxNestingDepth) {
       error_ = "nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels";
       return false;
@@ -33,9 +36,10 @@ class Encoder {
     pos_ += 4;
     if (v.is_object()) {
       const Object& fields = v.as_object();
-      size_t n = fields.size();
+      size_t n = fields.size() + (id != nullptr ? 1 : 0);
       PutVarint(n);
-      if (n >= kIndexedMinEntries) return IndexedObject(fields, len_pos, depth);
+      if (n >= kIndexedMinEntries) return IndexedObject(fields, id, len_pos, depth);
+      if (id != nullptr && !Field(kIdField, *id, depth)) return false;
       for (const auto& [name, value] : fields) {
         if (!Field(name, value, depth)) return false;
       }
@@ -69,14 +73,18 @@ class Encoder {
   std::vector<std::string> path_;
 
  private:
-  bool IndexedObject(const Object& fields, size_t len_pos, int depth) {
-    size_t n = fields.size();
+  bool IndexedObject(const Object& fields, const Value* id, size_t len_pos, int depth) {
+    size_t n = fields.size() + (id != nullptr ? 1 : 0);
     size_t table_pos = pos_;
     Room(4 * n);
     pos_ += 4 * n;
     size_t entries = pos_;
     std::vector<std::pair<std::string_view, uint32_t>> order;
     order.reserve(n);
+    if (id != nullptr) {
+      order.emplace_back(kIdField, 0);
+      if (!Field(kIdField, *id, depth)) return false;
+    }
     for (const auto& [name, value] : fields) {
       order.emplace_back(name, static_cast<uint32_t>(pos_ - entries));
       if (!Field(name, value, depth)) return false;
@@ -86,13 +94,13 @@ class Encoder {
     return PatchLength(len_pos);
   }
 
-  bool Field(const std::string& name, const Value& value, int depth) {
+  bool Field(std::string_view name, const Value& value, int depth) {
     char* p = Room(10 + name.size() + 1 + 10);
     p = WriteVarint(p, name.size());
     memcpy(p, name.data(), name.size());
     pos_ = static_cast<size_t>(p + name.size() - out_->data());
     if (!Element(value, depth)) {
-      path_.push_back(name);
+      path_.emplace_back(name);
       return false;
     }
     return true;
@@ -191,6 +199,10 @@ class Encoder {
 }  // namespace
 
 Status EncodeDocument(const Value& doc, std::string* out) {
+  return EncodeDocumentWithId(doc, nullptr, out);
+}
+
+Status EncodeDocumentWithId(const Value& doc, const Value* id, std::string* out) {
   if (!doc.is_object()) {
     return Status::InvalidArgument("a document must be an object, not " +
                                    std::string(ValueTypeName(doc.type())));
@@ -198,7 +210,7 @@ Status EncodeDocument(const Value& doc, std::string* out) {
   size_t start = out->size();
   out->push_back(static_cast<char>(kDocumentFormatVersion));
   Encoder enc(out);
-  if (enc.Container(doc, 1)) {
+  if (enc.Container(doc, 1, id)) {
     enc.Finish(enc.size());
     return Status::OK();
   }

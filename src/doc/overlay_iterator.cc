@@ -9,7 +9,7 @@ namespace strata::doc {
 
 namespace {
 
-using Overlay = std::map<std::string, std::optional<std::string>>;
+using Overlay = StagedWrites;
 
 class OverlayIterator final : public Iterator {
  public:
@@ -23,7 +23,9 @@ class OverlayIterator final : public Iterator {
   bool Valid() const override { return current_ != kNone; }
   Status status() const override { return base_->status(); }
   Slice key() const override { return current_ == kBase ? base_->key() : Slice(ov_->first); }
-  Slice value() const override { return current_ == kBase ? base_->value() : Slice(*ov_->second); }
+  Slice value() const override {
+    return current_ == kBase ? base_->value() : Slice(*ov_->second.value);
+  }
 
   void SeekToFirst() override { Seek(lower_); }
   void SeekToLast() override {
@@ -110,7 +112,7 @@ class OverlayIterator final : public Iterator {
         return;
       }
       if (c == 0) base_->Next();  // the staged write shadows the stored value
-      if (ov_->second) {
+      if (ov_->second.value) {
         current_ = kOverlay;
         return;
       }
@@ -134,7 +136,7 @@ class OverlayIterator final : public Iterator {
         return;
       }
       if (c == 0) base_->Prev();
-      if (ov_->second) {
+      if (ov_->second.value) {
         current_ = kOverlay;
         return;
       }

@@ -88,9 +88,9 @@ Status Store::Validate(const Transaction& txn) const {
 Status Store::WriteCommit(Transaction* txn) {
   if (txn->state_ != Transaction::State::kPrepared) STRATA_RETURN_IF_ERROR(Validate(*txn));
   WriteBatch batch;
-  for (const auto& [key, value] : txn->writes_) {
-    if (value) {
-      batch.Put(key, *value);
+  for (const auto& [key, w] : txn->writes_) {
+    if (w.value) {
+      batch.Put(key, *w.value);
     } else {
       batch.Delete(key);
     }
@@ -126,7 +126,7 @@ Status Store::WriteCommit(Transaction* txn) {
   if (!active_.empty()) {
     for (const auto& [key, value] : txn->writes_) last_write_[key] = commit_seq_;
   }
-  if (commit_hook_ && !txn->record_ops_.empty()) PublishChanges(*txn);
+  if (commit_hook_) PublishChanges(*txn);
   return Status::OK();
 }
 
@@ -137,12 +137,12 @@ void Store::SetCommitHook(CommitHook hook) {
 
 void Store::PublishChanges(const Transaction& txn) {
   std::vector<Change> changes;
-  changes.reserve(txn.record_ops_.size());
   // Keys come in order, so one collection's records are together: one catalog lookup each.
   std::vector<std::shared_ptr<const CollectionDef>> defs;
   const CollectionDef* def = nullptr;
-  for (const auto& [key, op] : txn.record_ops_) {
-    if (key.size() < 5) continue;
+  for (const auto& [key, w] : txn.writes_) {
+    const RecordOp op = w.op;
+    if (op == RecordOp::kNone || key.size() < 5) continue;
     uint32_t prefix = (uint32_t{static_cast<uint8_t>(key[1])} << 24) |
                       (uint32_t{static_cast<uint8_t>(key[2])} << 16) |
                       (uint32_t{static_cast<uint8_t>(key[3])} << 8) |
@@ -157,17 +157,14 @@ void Store::PublishChanges(const Transaction& txn) {
     }
     Change c;
     c.seq = commit_seq_;
-    c.op = op == Transaction::RecordOp::kInsert   ? Change::Op::kInsert
-           : op == Transaction::RecordOp::kUpdate ? Change::Op::kUpdate
-                                                  : Change::Op::kDelete;
+    c.op = op == RecordOp::kInsert   ? Change::Op::kInsert
+           : op == RecordOp::kUpdate ? Change::Op::kUpdate
+                                     : Change::Op::kDelete;
     c.collection = def->info.name;
     Slice id_bytes = RecordIdBytes(key);
     if (!codec::DecodeKeyElement(&id_bytes, &c.id).ok()) c.id = Value();
     c.key = key;
-    if (c.op != Change::Op::kDelete) {
-      auto w = txn.writes_.find(key);
-      if (w != txn.writes_.end() && w->second) c.value = *w->second;
-    }
+    if (c.op != Change::Op::kDelete && w.value) c.value = *w.value;
     changes.push_back(std::move(c));
   }
   if (!changes.empty()) commit_hook_(changes);
@@ -333,6 +330,7 @@ Status Store::LoadCounter(uint32_t prefix, int64_t* value) {
 Result<Value> Store::Insert(Transaction* txn, const CollectionDef& def, Value doc) {
   if (!doc.is_object()) return Status::InvalidArgument("a document must be a JSON object");
   Value id;
+  bool id_outside = false;
   const bool given = doc.Find("_id") != nullptr;
   if (given) {
     const Value* given_id = doc.Find("_id");
@@ -349,7 +347,10 @@ Result<Value> Store::Insert(Transaction* txn, const CollectionDef& def, Value do
     auto next = NextId(def, txn);
     if (!next.ok()) return next.status();
     id = std::move(*next);
-    doc.as_object().insert(doc.as_object().begin(), Field("_id", id));
+    // The id goes first. Indexes and the schema read the document, so then it must hold the
+    // id; otherwise the encoder writes it ahead of the fields, and no field moves a slot.
+    id_outside = def.maintainers.empty() && def.info.options.schema.empty();
+    if (!id_outside) doc.as_object().insert(doc.as_object().begin(), Field("_id", id));
   }
   if (def.info.options.timestamps) {
     Value now = Value::Date(Now());
@@ -357,7 +358,7 @@ Result<Value> Store::Insert(Transaction* txn, const CollectionDef& def, Value do
     doc.Set("_updated_at", now);
   }
   // Ids this store generated are new by construction; only given ones need the lookup.
-  STRATA_RETURN_IF_ERROR(PutRecord(txn, def, id, nullptr, doc, /*check_exists=*/given));
+  STRATA_RETURN_IF_ERROR(PutRecord(txn, def, id, nullptr, doc, /*check_exists=*/given, id_outside));
   return id;
 }
 
@@ -393,9 +394,7 @@ Status Store::Remove(Transaction* txn, const CollectionDef& def, const Value& ol
     if (!s.ok()) continue;  // it could not have been indexed either
     for (const IndexEntry& e : entries) txn->Delete(e.key);
   }
-  std::string record_key = RecordKey(def.info.prefix, *id);
-  txn->NoteRecord(record_key, Transaction::RecordOp::kDelete);
-  txn->Delete(record_key);
+  txn->WriteRecord(RecordKey(def.info.prefix, *id), std::nullopt, RecordOp::kDelete);
   return Status::OK();
 }
 
@@ -437,10 +436,11 @@ Status Store::GetEncoded(Transaction* txn, const CollectionDef& def, const Value
 }
 
 Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value& id,
-                        const Value* old_doc, const Value& doc, bool check_exists) {
+                        const Value* old_doc, const Value& doc, bool check_exists,
+                        bool id_outside) {
   STRATA_RETURN_IF_ERROR(CheckDocument(def, doc));
   std::string bytes;
-  Status s = codec::EncodeDocument(doc, &bytes);
+  Status s = codec::EncodeDocumentWithId(doc, id_outside ? &id : nullptr, &bytes);
   if (!s.ok()) return s.WithContext("document _id " + IdString(id));
   if (bytes.size() > options_.max_document_size) {
     return Status::ResourceExhausted(
@@ -457,8 +457,9 @@ Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value&
     }
     if (!g.IsNotFound()) return g;
   }
+  // The id as it ends the record key, which is how index entries point to their record.
   std::string id_element;
-  codec::AppendKeyElement(&id_element, id);
+  if (!def.maintainers.empty()) id_element = RecordIdBytes(record_key).ToString();
   // Staged here first and handed to the transaction only when every check passed, so a refused
   // write leaves nothing behind even inside an explicit transaction.
   std::vector<std::pair<std::string, std::optional<std::string>>> staged;
@@ -510,9 +511,8 @@ Status Store::PutRecord(Transaction* txn, const CollectionDef& def, const Value&
     }
   }
   for (size_t i : became_multikey) txn->MarkMultikey(def.info.name, def.indexes[i].info.name);
-  txn->NoteRecord(record_key, old_doc == nullptr ? Transaction::RecordOp::kInsert
-                                                 : Transaction::RecordOp::kUpdate);
-  txn->Put(record_key, std::move(bytes));
+  txn->WriteRecord(std::move(record_key), std::move(bytes),
+                   old_doc == nullptr ? RecordOp::kInsert : RecordOp::kUpdate);
   return Status::OK();
 }
 

@@ -107,8 +107,11 @@ class Store {
   void PublishChanges(const Transaction& txn);    // REQUIRES: commit_mu_, commit_hook_
   void Finish(Transaction* txn, Transaction::State state);
   Status CheckDocument(const CollectionDef& def, const Value& doc) const;
+  // Stages a record and its index entries. id_outside: doc lacks its "_id", which is written
+  // first in the stored bytes (an insert's generated id, when no index or schema reads doc).
   Status PutRecord(Transaction* txn, const CollectionDef& def, const Value& id,
-                   const Value* old_doc, const Value& doc, bool check_exists);
+                   const Value* old_doc, const Value& doc, bool check_exists,
+                   bool id_outside = false);
   Result<Value> NextId(const CollectionDef& def, Transaction* txn);
   void NoteUserId(const CollectionDef& def, const Value& id, Transaction* txn);
   Status DeleteRange(const std::string& prefix);  // REQUIRES: commit_mu_

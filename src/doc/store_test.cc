@@ -350,7 +350,7 @@ TEST(OverlayIteratorTest, MatchesAMergedModelBothWays) {
     o.create_if_missing = true;
     auto engine = kv::Engine::Open("memory", "", o).value();
     std::map<std::string, std::string> model;
-    std::map<std::string, std::optional<std::string>> overlay;
+    StagedWrites overlay;
     auto key = [&] { return std::string(1, static_cast<char>('a' + rng() % 20)); };
     for (int i = 0; i < 15; ++i) {
       std::string k = key();
@@ -360,10 +360,10 @@ TEST(OverlayIteratorTest, MatchesAMergedModelBothWays) {
     for (int i = 0; i < 10; ++i) {
       std::string k = key();
       if (rng() % 3 == 0) {
-        overlay[k] = std::nullopt;
+        overlay[k].value = std::nullopt;
         model.erase(k);
       } else {
-        overlay[k] = "ov" + k;
+        overlay[k].value = "ov" + k;
         model[k] = "ov" + k;
       }
     }

@@ -14,26 +14,24 @@ void Transaction::RollbackTo(Savepoint sp) {
   multikey_ = std::move(sp.multikey);
   counters_ = std::move(sp.counters);
   allocated_ = std::move(sp.allocated);
-  record_ops_ = std::move(sp.record_ops);
 }
 
-void Transaction::NoteRecord(const std::string& key, RecordOp op) {
-  auto [it, fresh] = record_ops_.try_emplace(key, op);
-  if (fresh) return;
-  RecordOp& prev = it->second;
+void Transaction::WriteRecord(std::string key, std::optional<std::string> value, RecordOp op) {
+  StagedWrite& w = writes_[std::move(key)];
+  w.value = std::move(value);
   switch (op) {
-    case RecordOp::kInsert:  // only possible after a delete: the record is there again
-      prev = prev == RecordOp::kDelete ? RecordOp::kUpdate : prev;
+    case RecordOp::kNone:
+      break;
+    case RecordOp::kInsert:  // after a delete: the record is there again
+      w.op = w.op == RecordOp::kDelete ? RecordOp::kUpdate
+             : w.op == RecordOp::kNone ? RecordOp::kInsert
+                                       : w.op;
       break;
     case RecordOp::kUpdate:  // an insert stays an insert
-      if (prev == RecordOp::kDelete) prev = RecordOp::kUpdate;
+      if (w.op == RecordOp::kNone || w.op == RecordOp::kDelete) w.op = RecordOp::kUpdate;
       break;
     case RecordOp::kDelete:
-      if (prev == RecordOp::kInsert) {
-        record_ops_.erase(it);
-      } else {
-        prev = RecordOp::kDelete;
-      }
+      w.op = w.op == RecordOp::kInsert ? RecordOp::kNone : RecordOp::kDelete;
       break;
   }
 }
@@ -42,8 +40,8 @@ Status Transaction::Get(const std::string& key, std::string* value) {
   if (!autocommit_) reads_.insert(key);
   auto it = writes_.find(key);
   if (it != writes_.end()) {
-    if (!it->second) return Status::NotFound();
-    *value = *it->second;
+    if (!it->second.value) return Status::NotFound();
+    *value = *it->second.value;
     return Status::OK();
   }
   kv::ReadOptions ro;

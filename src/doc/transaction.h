@@ -19,11 +19,22 @@ namespace strata::doc {
 
 class Store;
 
+// What a transaction did to a record, net of its earlier writes to the same record (kNone for
+// keys that are not records, and for a record inserted and deleted again).
+enum class RecordOp : uint8_t { kNone, kInsert, kUpdate, kDelete };
+
+// A staged write: the new value (nullopt: delete) and, for a record key, the net change the
+// change feed reports. One map holds both, so a record write costs one lookup.
+struct StagedWrite {
+  std::optional<std::string> value;
+  RecordOp op = RecordOp::kNone;
+};
+using StagedWrites = std::map<std::string, StagedWrite>;
+
 class Transaction {
  public:
   enum class State { kActive, kPrepared, kCommitted, kCancelled };
-  // What the transaction did to a record, net of its earlier writes to the same record.
-  enum class RecordOp : uint8_t { kInsert, kUpdate, kDelete };
+  using RecordOp = doc::RecordOp;
 
   ~Transaction();
 
@@ -34,29 +45,28 @@ class Transaction {
   std::unique_ptr<Iterator> NewIterator(const std::string& lower, const std::string& upper);
   void Track(const std::string& key) { reads_.insert(key); }
 
-  void Put(const std::string& key, std::string value) { writes_[key] = std::move(value); }
-  void Delete(const std::string& key) { writes_[key] = std::nullopt; }
+  void Put(const std::string& key, std::string value) { writes_[key].value = std::move(value); }
+  void Delete(const std::string& key) { writes_[key].value = std::nullopt; }
 
   bool autocommit() const { return autocommit_; }
   State state() const { return state_; }
   uint64_t id() const { return id_; }
   size_t write_count() const { return writes_.size(); }
 
-  // Notes a write of record `key` for the change feed, folding it into the earlier ones:
-  // insert+update = insert, insert+delete = nothing, update+delete = delete, delete+insert =
-  // update.
-  void NoteRecord(const std::string& key, RecordOp op);
+  // Stages a write of record `key` (value nullopt: a delete) and notes it for the change feed,
+  // folded into the earlier ones: insert+update = insert, insert+delete = nothing,
+  // update+delete = delete, delete+insert = update.
+  void WriteRecord(std::string key, std::optional<std::string> value, RecordOp op);
 
   // The staged state, to undo a failed operation inside an explicit transaction so that a failed
   // call changes nothing (the read set keeps what it read: that only makes conflicts likelier).
   struct Savepoint {
-    std::map<std::string, std::optional<std::string>> writes;
+    StagedWrites writes;
     std::set<std::string> multikey;
     std::set<uint32_t> counters;
     std::map<uint32_t, std::pair<int64_t, int64_t>> allocated;
-    std::map<std::string, RecordOp> record_ops;
   };
-  Savepoint Save() const { return {writes_, multikey_, counters_, allocated_, record_ops_}; }
+  Savepoint Save() const { return {writes_, multikey_, counters_, allocated_}; }
   // Also gives back the auto-increment ids taken since the savepoint, when no one took later ones.
   void RollbackTo(Savepoint sp);
 
@@ -77,21 +87,19 @@ class Transaction {
   uint64_t start_seq_ = 0;        // commits at or before this are visible
   uint64_t catalog_version_ = 0;  // DDL since then makes the commit a Conflict
   std::shared_ptr<const kv::Snapshot> snapshot_;
-  std::map<std::string, std::optional<std::string>> writes_;  // nullopt: delete
+  // Staged writes in key order (the change feed's order, for the record keys among them).
+  StagedWrites writes_;
   std::unordered_set<std::string> reads_;
   std::set<std::string> multikey_;
   std::set<uint32_t> counters_;  // auto-increment collections to persist at commit
   // Auto-increment ids taken, per collection prefix: first and last.
   std::map<uint32_t, std::pair<int64_t, int64_t>> allocated_;
-  // Record keys written, with the net operation, in key order (the change feed's order).
-  std::map<std::string, RecordOp> record_ops_;
 };
 
 // Merges a sorted overlay of staged writes (nullopt = deleted) over a base iterator that
 // already honours [lower, upper). Exposed for tests.
-std::unique_ptr<Iterator> NewOverlayIterator(
-    std::unique_ptr<Iterator> base,
-    const std::map<std::string, std::optional<std::string>>* overlay, std::string lower,
-    std::string upper);
+std::unique_ptr<Iterator> NewOverlayIterator(std::unique_ptr<Iterator> base,
+                                             const StagedWrites* overlay, std::string lower,
+                                             std::string upper);
 
 }  // namespace strata::doc
