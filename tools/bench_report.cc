@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/memory.h"
+
 namespace strata::tools {
 
 void Histogram::Clear() {
@@ -263,8 +265,8 @@ void PrintReport(const BenchReport& report, std::FILE* out) {
              "\nstrata bench kv: num={} key={} B value={} B sync_num={} seed={} compression={}\n",
              report.num, report.key_size, report.value_size, report.sync_num, report.seed,
              report.compression.empty() ? "engine defaults" : report.compression);
-  fmt::print(out, "dir: {}{}\n", report.dir,
-             report.isolated ? " (each engine in its own child process)" : "");
+  fmt::print(out, "dir: {}{}\nallocator: {} (every engine in this process uses it)\n", report.dir,
+             report.isolated ? " (each engine in its own child process)" : "", AllocatorName());
   for (const std::string& s : report.skipped) fmt::print(out, "skipped: {}\n", s);
   fmt::print(out, "\n");
   PrintTable(report, out);

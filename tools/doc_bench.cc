@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 
+#include "base/memory.h"
 #include "base/random.h"
 #include "bench_report.h"
 #include "doc_bench_systems.h"
@@ -428,8 +429,10 @@ const Row* FindRow(const SystemRun& run, const std::string& workload) {
 }
 
 void Print(const std::vector<SystemRun>& runs, const DocBenchConfig& c) {
-  std::printf("\nstrata bench doc: %llu documents per load, backend %s\n\n",
-              static_cast<unsigned long long>(c.num), c.backend.c_str());
+  std::printf(
+      "\nstrata bench doc: %llu documents per load, backend %s, allocator %s (SQLite: "
+      "glibc malloc)\n\n",
+      static_cast<unsigned long long>(c.num), c.backend.c_str(), AllocatorName());
   std::printf("%-34s", "workload (docs/s)");
   for (const SystemRun& r : runs) std::printf("%14s", r.system.c_str());
   if (runs.size() == 2) std::printf("%16s", (runs[0].system + "/" + runs[1].system).c_str());

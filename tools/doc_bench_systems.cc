@@ -5,6 +5,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "base/memory.h"
 #include "base/random.h"
 #include "strata/db.h"
 
@@ -137,11 +138,63 @@ class StrataDocs final : public DocSystem {
 
 // ---- SQLite -----------------------------------------------------------------------------------
 
+// SQLite keeps the system's allocator (glibc malloc) when the strata binary links jemalloc, as a
+// program that uses SQLite has it: the comparison is Strata as shipped against SQLite as used.
+// Each block's size lives in an 8-byte header, as in SQLite's own default allocator.
+#ifdef __GLIBC__
+extern "C" {
+void* __libc_malloc(size_t n);
+void __libc_free(void* p);
+void* __libc_realloc(void* p, size_t n);
+}
+
+void* SystemMalloc(int n) {
+  auto* p = static_cast<int64_t*>(__libc_malloc(static_cast<size_t>(n) + 8));
+  if (p == nullptr) return nullptr;
+  p[0] = n;
+  return p + 1;
+}
+void SystemFree(void* p) {
+  if (p != nullptr) __libc_free(static_cast<int64_t*>(p) - 1);
+}
+void* SystemRealloc(void* p, int n) {
+  auto* q = static_cast<int64_t*>(
+      __libc_realloc(static_cast<int64_t*>(p) - 1, static_cast<size_t>(n) + 8));
+  if (q == nullptr) return nullptr;
+  q[0] = n;
+  return q + 1;
+}
+int SystemSize(void* p) {
+  return p == nullptr ? 0 : static_cast<int>(static_cast<int64_t*>(p)[-1]);
+}
+int RoundUp8(int n) { return (n + 7) & ~7; }
+int NoInit(void*) { return SQLITE_OK; }
+void NoShutdown(void*) {}
+#endif
+
+// Before SQLite's first use in the process; false if SQLite was already initialized.
+bool SqliteOnSystemAllocator() {
+#ifdef __GLIBC__
+  static const bool done = [] {
+    if (std::string_view(AllocatorName()) != "jemalloc") return true;
+    static const sqlite3_mem_methods methods = {SystemMalloc, SystemFree, SystemRealloc, SystemSize,
+                                                RoundUp8,     NoInit,     NoShutdown,    nullptr};
+    return sqlite3_config(SQLITE_CONFIG_MALLOC, &methods) == SQLITE_OK;
+  }();
+  return done;
+#else
+  return true;
+#endif
+}
+
 class SqliteDocs final : public DocSystem {
  public:
   ~SqliteDocs() override { (void)Close(); }
 
   Status Open(const std::string& dir, bool indexes) override {
+    if (!SqliteOnSystemAllocator()) {
+      return Status::Aborted("SQLite was initialized before its allocator could be set");
+    }
     std::string path = dir + "/people.sqlite";
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) return Error("open");
     STRATA_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));

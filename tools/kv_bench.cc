@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <malloc.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <memory>
 #include <system_error>
 
+#include "base/memory.h"
 #include "base/random.h"
 #include "kv/peer_engines.h"  // DirectoryBytes
 #include "memory_sampler.h"
@@ -142,7 +142,7 @@ class EngineRunner {
     EngineResult result;
     result.engine = engine_;
     result.notes = StaticNotes(engine_);
-    ::malloc_trim(0);  // hand memory freed by the previous engine back, so RSS starts low
+    ReleaseFreeMemory();  // hand memory freed by the previous engine back, so RSS starts low
     result.peak_rss_reset = ResetPeakRss();
     const int64_t rss_start = ProcStatusBytes("VmRSS");
     const int64_t hwm_start = ProcStatusBytes("VmHWM");

@@ -1,12 +1,9 @@
 // DBImpl: open, recovery, files, close.
 #include "lsm/db_impl.h"
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include <algorithm>
 
+#include "base/memory.h"
 #include "lsm/db.h"
 #include "lsm/filename.h"
 #include "lsm/table_builder.h"
@@ -57,12 +54,10 @@ DBImpl::DBImpl(const std::string& dir, const kv::Options& options)
 DBImpl::~DBImpl() {
   if (!closed_) Close();
   block_cache_.reset();
-#ifdef __GLIBC__
   // The block cache and memtables were often hundreds of MiB in small blocks that malloc
   // keeps for reuse in its arenas (one per thread that allocated): hand them back to the
   // system, for the engine opened next or the rest of the program.
-  malloc_trim(0);
-#endif
+  ReleaseFreeMemory();
 }
 
 Status DBImpl::CheckOpen() const {

@@ -1,0 +1,29 @@
+#include "base/memory.h"
+
+#include <cstddef>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+// jemalloc's control interface, weak so that binaries without jemalloc (the tests, the
+// sanitizer builds) link and see a null pointer.
+extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen)
+    __attribute__((weak));
+
+namespace strata {
+
+namespace {
+// jemalloc's MALLCTL_ARENAS_ALL (4096): "arena.<i>.purge" with it purges every arena.
+constexpr const char* kPurgeAllArenas = "arena.4096.purge";
+}  // namespace
+
+const char* AllocatorName() { return mallctl != nullptr ? "jemalloc" : "glibc malloc"; }
+
+void ReleaseFreeMemory() {
+  if (mallctl != nullptr) mallctl(kPurgeAllArenas, nullptr, nullptr, nullptr, 0);
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
+}  // namespace strata
