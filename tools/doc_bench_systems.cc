@@ -176,7 +176,7 @@ void NoShutdown(void*) {}
 bool SqliteOnSystemAllocator() {
 #ifdef __GLIBC__
   static const bool done = [] {
-    if (std::string_view(AllocatorName()) != "jemalloc") return true;
+    if (!UsingJemalloc()) return true;
     static const sqlite3_mem_methods methods = {SystemMalloc, SystemFree, SystemRealloc, SystemSize,
                                                 RoundUp8,     NoInit,     NoShutdown,    nullptr};
     return sqlite3_config(SQLITE_CONFIG_MALLOC, &methods) == SQLITE_OK;

@@ -17,10 +17,12 @@ namespace {
 constexpr const char* kPurgeAllArenas = "arena.4096.purge";
 }  // namespace
 
-const char* AllocatorName() { return mallctl != nullptr ? "jemalloc" : "glibc malloc"; }
+bool UsingJemalloc() { return mallctl != nullptr; }
+
+const char* AllocatorName() { return UsingJemalloc() ? "jemalloc" : "glibc malloc"; }
 
 void ReleaseFreeMemory() {
-  if (mallctl != nullptr) mallctl(kPurgeAllArenas, nullptr, nullptr, nullptr, 0);
+  if (UsingJemalloc()) mallctl(kPurgeAllArenas, nullptr, nullptr, nullptr, 0);
 #ifdef __GLIBC__
   malloc_trim(0);
 #endif

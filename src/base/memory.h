@@ -3,7 +3,9 @@
 
 namespace strata {
 
-// "jemalloc" when the binary links jemalloc (the `strata` binary does), else "glibc malloc".
+// True when the binary links jemalloc (the `strata` binary does).
+bool UsingJemalloc();
+// "jemalloc" or "glibc malloc", for reports.
 const char* AllocatorName();
 
 // Hands memory that was freed back to the operating system, so RSS reflects what is in use:

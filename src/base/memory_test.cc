@@ -12,6 +12,7 @@ namespace {
 // Test binaries do not link jemalloc, so they name glibc's allocator; the strata binary's own
 // allocator is checked by the bench_doc_names_the_allocator test.
 TEST(MemoryTest, NamesTheAllocatorAndReleasesFreedMemory) {
+  EXPECT_FALSE(UsingJemalloc());
   EXPECT_STREQ(AllocatorName(), "glibc malloc");
   std::vector<std::unique_ptr<std::string>> blocks;
   for (int i = 0; i < 10000; ++i) blocks.push_back(std::make_unique<std::string>(1000, 'x'));

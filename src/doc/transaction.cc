@@ -22,10 +22,12 @@ void Transaction::WriteRecord(std::string key, std::optional<std::string> value,
   switch (op) {
     case RecordOp::kNone:
       break;
-    case RecordOp::kInsert:  // after a delete: the record is there again
-      w.op = w.op == RecordOp::kDelete ? RecordOp::kUpdate
-             : w.op == RecordOp::kNone ? RecordOp::kInsert
-                                       : w.op;
+    case RecordOp::kInsert:
+      if (w.op == RecordOp::kNone) {
+        w.op = RecordOp::kInsert;
+      } else if (w.op == RecordOp::kDelete) {  // the record is there again
+        w.op = RecordOp::kUpdate;
+      }
       break;
     case RecordOp::kUpdate:  // an insert stays an insert
       if (w.op == RecordOp::kNone || w.op == RecordOp::kDelete) w.op = RecordOp::kUpdate;
