@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -165,6 +166,12 @@ class Engine {
 
   // NotFound when the key is absent.
   virtual Status Get(const ReadOptions& options, const Slice& key, std::string* value) = 0;
+  // Get for every key of `keys`, all read at one point in time: statuses[i] and values[i] are
+  // what Get would give for keys[i] (the spans are the same size). A backend may overlap the
+  // lookups' memory reads, which makes a batch cheaper than as many Gets; the default takes a
+  // snapshot (unless options has one) and calls Get for each key.
+  virtual void MultiGet(const ReadOptions& options, std::span<const Slice> keys,
+                        std::span<std::string> values, std::span<Status> statuses);
   virtual Status Put(const WriteOptions& options, const Slice& key, const Slice& value);
   virtual Status Delete(const WriteOptions& options, const Slice& key);
   // Applies every operation of `batch` or none of them.

@@ -11,6 +11,14 @@ Status Engine::Put(const WriteOptions& options, const Slice& key, const Slice& v
   return Write(options, batch);
 }
 
+void Engine::MultiGet(const ReadOptions& options, std::span<const Slice> keys,
+                      std::span<std::string> values, std::span<Status> statuses) {
+  ReadOptions at_once = options;
+  std::shared_ptr<const Snapshot> snapshot;
+  if (at_once.snapshot == nullptr && keys.size() > 1) at_once.snapshot = snapshot = GetSnapshot();
+  for (size_t i = 0; i < keys.size(); i++) statuses[i] = Get(at_once, keys[i], &values[i]);
+}
+
 Status Engine::Delete(const WriteOptions& options, const Slice& key) {
   WriteBatch batch;
   batch.Delete(key);

@@ -192,7 +192,85 @@ Status QueryCursor::OpenRange() {
   return Status::OK();
 }
 
+Status QueryCursor::FillBatch() {
+  batch_.clear();
+  batch_pos_ = 0;
+  // A limit on documents in index order needs no more records than what is left of it, when
+  // all of them match.
+  size_t want = batch_limit_;
+  if (spec_.limit > 0 && plan_.sort_satisfied) {
+    const int64_t left = spec_.skip + spec_.limit - skipped_ - returned_;
+    want = std::clamp<size_t>(static_cast<size_t>(std::max<int64_t>(left, 1)), 1, want);
+  }
+  batch_limit_ = std::min(kMaxBatch, batch_limit_ * 2);
+  uint32_t duplicates = 0;
+  while (it_ && batch_.size() < want) {
+    if (!it_->Valid()) {
+      STRATA_RETURN_IF_ERROR(it_->status());
+      ++range_;
+      STRATA_RETURN_IF_ERROR(OpenRange());
+      continue;
+    }
+    STRATA_RETURN_IF_ERROR(doc::IndexEntryIdElement(*plan_.index, it_->key(), it_->value(), &id_));
+    if (plan_.dedupe && !seen_.insert(id_).second) {
+      ++duplicates;
+    } else {
+      Fetched& f = batch_.emplace_back();
+      f.entry_key = it_->key().ToString();
+      f.record_key.assign(1, doc::kRecordSpace);
+      doc::AppendPrefixId(&f.record_key, def_->info.prefix);
+      f.record_key += id_;
+      f.duplicates_before = duplicates;
+      duplicates = 0;
+    }
+    plan_.reverse ? it_->Prev() : it_->Next();
+  }
+  explain_.keys_examined += duplicates;  // trailing duplicates no fetched entry accounts for
+  batch_keys_.resize(batch_.size());
+  batch_values_.resize(batch_.size());
+  batch_statuses_.resize(batch_.size());
+  for (size_t i = 0; i < batch_.size(); i++) batch_keys_[i].swap(batch_[i].record_key);
+  txn_->MultiGet(batch_keys_, batch_values_, batch_statuses_);
+  for (size_t i = 0; i < batch_.size(); i++) {
+    batch_[i].record_key.swap(batch_keys_[i]);
+    batch_[i].record.swap(batch_values_[i]);
+    batch_[i].status = std::move(batch_statuses_[i]);
+  }
+  return Status::OK();
+}
+
+Result<bool> QueryCursor::NextIndexMatch(Value* doc) {
+  if (!started_) {
+    started_ = true;
+    STRATA_RETURN_IF_ERROR(ApplyResume());
+    STRATA_RETURN_IF_ERROR(OpenRange());
+  }
+  while (true) {
+    if (batch_pos_ == batch_.size()) {
+      STRATA_RETURN_IF_ERROR(FillBatch());
+      if (batch_.empty()) return false;
+    }
+    Fetched& f = batch_[batch_pos_++];
+    explain_.keys_examined += f.duplicates_before + 1;
+    if (f.status.IsNotFound()) {
+      return Status::Corruption("index '" + plan_.index->info.name +
+                                "' has an entry for a missing record (run check --repair)");
+    }
+    STRATA_RETURN_IF_ERROR(f.status);
+    ++explain_.docs_examined;
+    bool skip = false;
+    STRATA_RETURN_IF_ERROR(Materialize(f.record, doc, &skip));
+    if (!skip && spec_.filter.Matches(*doc)) {
+      position_.swap(f.entry_key);
+      last_record_key_.swap(f.record_key);
+      if (spec_.track_reads) txn_->Track(last_record_key_);
+      return true;
+    }
+  }
+}
+
 Result<bool> QueryCursor::NextMatch(Value* doc) {
+  if (plan_.kind == Plan::Kind::kIndexScan) return NextIndexMatch(doc);
   if (!started_) {
     started_ = true;
     STRATA_RETURN_IF_ERROR(ApplyResume());
@@ -211,40 +289,14 @@ Result<bool> QueryCursor::NextMatch(Value* doc) {
       STRATA_RETURN_IF_ERROR(OpenRange());
       continue;
     }
-    Slice doc_bytes;
-    if (plan_.kind == Plan::Kind::kIndexScan) {
-      ++explain_.keys_examined;
-      STRATA_RETURN_IF_ERROR(
-          doc::IndexEntryIdElement(*plan_.index, it_->key(), it_->value(), &id_));
-      if (plan_.dedupe && !seen_.insert(id_).second) {
-        plan_.reverse ? it_->Prev() : it_->Next();
-        continue;
-      }
-      record_key_.assign(1, doc::kRecordSpace);
-      doc::AppendPrefixId(&record_key_, def_->info.prefix);
-      record_key_ += id_;
-      Status s = txn_->Get(record_key_, &bytes_);
-      if (s.IsNotFound()) {
-        return Status::Corruption("index '" + plan_.index->info.name +
-                                  "' has an entry for a missing record (run check --repair)");
-      }
-      STRATA_RETURN_IF_ERROR(s);
-      doc_bytes = Slice(bytes_);
-    } else {
-      doc_bytes = it_->value();
-      if (plan_.kind == Plan::Kind::kIdLookup) ++explain_.keys_examined;
-    }
+    if (plan_.kind == Plan::Kind::kIdLookup) ++explain_.keys_examined;
     ++explain_.docs_examined;
     bool skip = false;
-    STRATA_RETURN_IF_ERROR(Materialize(doc_bytes, doc, &skip));
+    STRATA_RETURN_IF_ERROR(Materialize(it_->value(), doc, &skip));
     if (!skip && spec_.filter.Matches(*doc)) {
       const Slice key = it_->key();
       position_.assign(key.data(), key.size());
-      if (plan_.kind == Plan::Kind::kIndexScan) {
-        last_record_key_ = record_key_;
-      } else {
-        last_record_key_.assign(key.data(), key.size());
-      }
+      last_record_key_.assign(key.data(), key.size());
       if (spec_.track_reads) txn_->Track(last_record_key_);
       return true;
     }

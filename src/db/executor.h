@@ -38,6 +38,8 @@ Result<QuerySpec> MakeQuerySpec(const Value& filter, const FindOptions& options)
 class QueryCursor final : public Cursor {
  public:
   // `txn` is owned when `owned` is set (a read view), else borrowed and must outlive the cursor.
+  // Index scans read records ahead in batches, so a borrowed transaction must not be written
+  // while the cursor is open (FindIn drains the cursor before anything is changed).
   QueryCursor(doc::Store* store, std::shared_ptr<const doc::CollectionDef> def,
               doc::Transaction* txn, std::unique_ptr<doc::Transaction> owned, QuerySpec spec);
 
@@ -51,6 +53,11 @@ class QueryCursor final : public Cursor {
  private:
   // The next document the plan yields that matches the filter (before sort/skip/limit).
   Result<bool> NextMatch(Value* doc);
+  // NextMatch for index scans: records come from batches the index entries fill.
+  Result<bool> NextIndexMatch(Value* doc);
+  // Reads up to batch_limit_ index entries from it_ (moving past them) and their records, in one
+  // Transaction::MultiGet.
+  Status FillBatch();
   Status OpenRange();
   Status ApplyResume();
   Status SortInMemory();
@@ -75,7 +82,25 @@ class QueryCursor final : public Cursor {
   std::unordered_set<std::string> seen_;  // dedupe for multikey scans
   std::string position_;                  // the kv key of the last returned document's entry
   std::string last_record_key_;
-  std::string id_, record_key_, bytes_;  // reused for every index entry
+  std::string id_;  // reused for every index entry
+
+  // An index entry read ahead, with its record.
+  struct Fetched {
+    std::string entry_key;
+    std::string record_key;
+    std::string record;
+    Status status;
+    uint32_t duplicates_before = 0;  // multikey entries of documents already met, skipped
+  };
+  // The batch grows from a few records (a find that wants one document reads little ahead) to
+  // kMaxBatch, where batching has paid for itself.
+  static constexpr size_t kFirstBatch = 8;
+  static constexpr size_t kMaxBatch = 64;
+  std::vector<Fetched> batch_;
+  size_t batch_pos_ = 0;
+  size_t batch_limit_ = kFirstBatch;
+  std::vector<std::string> batch_keys_, batch_values_;
+  std::vector<Status> batch_statuses_;
   int64_t skipped_ = 0, returned_ = 0;
 
   bool sorted_ready_ = false;

@@ -51,6 +51,39 @@ Status Transaction::Get(const std::string& key, std::string* value) {
   return store_->engine()->Get(ro, key, value);
 }
 
+void Transaction::MultiGet(std::span<const std::string> keys, std::span<std::string> values,
+                           std::span<Status> statuses) {
+  std::vector<Slice> unstaged;
+  std::vector<size_t> where;  // the index in keys of each unstaged key
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (!autocommit_) reads_.insert(keys[i]);
+    auto it = writes_.find(keys[i]);
+    if (it == writes_.end()) {
+      unstaged.emplace_back(keys[i]);
+      where.push_back(i);
+    } else if (it->second.value) {
+      values[i] = *it->second.value;
+      statuses[i] = Status::OK();
+    } else {
+      statuses[i] = Status::NotFound();
+    }
+  }
+  if (unstaged.empty()) return;
+  kv::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  if (unstaged.size() == keys.size()) {
+    store_->engine()->MultiGet(ro, unstaged, values, statuses);
+    return;
+  }
+  std::vector<std::string> got(unstaged.size());
+  std::vector<Status> got_status(unstaged.size());
+  store_->engine()->MultiGet(ro, unstaged, got, got_status);
+  for (size_t k = 0; k < where.size(); k++) {
+    values[where[k]] = std::move(got[k]);
+    statuses[where[k]] = std::move(got_status[k]);
+  }
+}
+
 std::unique_ptr<Iterator> Transaction::NewIterator(const std::string& lower,
                                                    const std::string& upper) {
   kv::ReadOptions ro;

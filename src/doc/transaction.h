@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_set>
 
@@ -40,6 +41,10 @@ class Transaction {
 
   // Reads the key as this transaction sees it and remembers it in the read set.
   Status Get(const std::string& key, std::string* value);
+  // Get for each key (statuses[i] and values[i] for keys[i]), the keys not staged here read from
+  // the engine in one kv::Engine::MultiGet.
+  void MultiGet(std::span<const std::string> keys, std::span<std::string> values,
+                std::span<Status> statuses);
   // An iterator over [lower, upper) as this transaction sees it (staged writes included). Keys
   // it returns are not added to the read set; callers record the keys they act on with Track.
   std::unique_ptr<Iterator> NewIterator(const std::string& lower, const std::string& upper);

@@ -4,6 +4,7 @@
 
 #include "base/coding.h"
 #include "base/hash.h"
+#include "base/prefetch.h"
 
 namespace strata::lsm {
 namespace {
@@ -31,10 +32,13 @@ inline void AddHash(uint64_t h, char* bits, uint32_t num_lines, int num_probes) 
   }
 }
 
-inline bool MayMatchHash(uint64_t h, const char* bits, uint32_t num_lines, int num_probes) {
-  const char* line =
-      bits +
-      static_cast<size_t>(FastRange32(static_cast<uint32_t>(h >> 32), num_lines)) * kLineBytes;
+inline const char* LineOf(uint64_t h, const char* bits, uint32_t num_lines) {
+  return bits +
+         static_cast<size_t>(FastRange32(static_cast<uint32_t>(h >> 32), num_lines)) * kLineBytes;
+}
+
+inline bool ProbeLine(uint64_t h, const char* bits, uint32_t num_lines, int num_probes) {
+  const char* line = LineOf(h, bits, num_lines);
   uint32_t h2 = static_cast<uint32_t>(h);
   for (int i = 0; i < num_probes; i++) {
     const uint32_t bit = h2 >> (32 - 9);
@@ -85,7 +89,18 @@ BloomFilterView::BloomFilterView(const Slice& filter) {
 
 bool BloomFilterView::MayMatch(const Slice& key) const {
   if (bits_ == nullptr) return true;
-  return MayMatchHash(Hash64(key.data(), key.size()), bits_, num_lines_, num_probes_);
+  return ProbeLine(Hash64(key.data(), key.size()), bits_, num_lines_, num_probes_);
+}
+
+uint64_t BloomFilterView::KeyHash(const Slice& key) { return Hash64(key.data(), key.size()); }
+
+void BloomFilterView::Prefetch(uint64_t hash) const {
+  if (bits_ == nullptr) return;
+  PrefetchForRead(LineOf(hash, bits_, num_lines_));  // tables align their filters to lines
+}
+
+bool BloomFilterView::MayMatchHash(uint64_t hash) const {
+  return bits_ == nullptr || ProbeLine(hash, bits_, num_lines_, num_probes_);
 }
 
 bool BloomFilterMayMatch(const Slice& filter, const Slice& key) {

@@ -40,6 +40,12 @@ class BloomFilterView {
   // everything.
   bool MayMatch(const Slice& key) const;
 
+  // MayMatch in two steps, for batches: KeyHash, then Prefetch (starts loading the filter line
+  // the key's probes read), then MayMatchHash with the same hash once other work has been done.
+  static uint64_t KeyHash(const Slice& key);
+  void Prefetch(uint64_t hash) const;
+  bool MayMatchHash(uint64_t hash) const;
+
  private:
   const char* bits_ = nullptr;
   uint32_t num_lines_ = 0;

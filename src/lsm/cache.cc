@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "base/hash.h"
+#include "base/prefetch.h"
 
 namespace strata::lsm {
 namespace {
@@ -39,6 +40,15 @@ class HandleTable {
   ~HandleTable() { delete[] list_; }
 
   LRUHandle* Lookup(const Slice& key, uint32_t hash) { return *FindPointer(key, hash); }
+
+  // Starts loading the bucket of `hash` into the CPU cache. Called without the shard's lock:
+  // it reads the published array and mask, which a concurrent Resize may have replaced (a
+  // prefetch of a stale address is harmless).
+  void Prefetch(uint32_t hash) const {
+    LRUHandle** list = published_list_.load(std::memory_order_relaxed);
+    const uint32_t mask = published_mask_.load(std::memory_order_relaxed);
+    PrefetchForRead(list + (hash & mask));
+  }
 
   // Returns the entry it replaced, if any.
   LRUHandle* Insert(LRUHandle* h) {
@@ -86,11 +96,15 @@ class HandleTable {
     delete[] list_;
     list_ = new_list;
     length_ = new_length;
+    published_list_.store(list_, std::memory_order_relaxed);
+    published_mask_.store(length_ - 1, std::memory_order_relaxed);
   }
 
   uint32_t length_ = 0;
   uint32_t elems_ = 0;
   LRUHandle** list_ = nullptr;
+  std::atomic<LRUHandle**> published_list_{nullptr};  // list_ and length_ - 1, for Prefetch
+  std::atomic<uint32_t> published_mask_{0};
 };
 
 void FreeHandle(LRUHandle* e) {
@@ -172,6 +186,8 @@ class alignas(64) LRUShard {
     }
     return reinterpret_cast<Cache::Handle*>(e);
   }
+
+  void Prefetch(uint32_t hash) const { table_.Prefetch(hash); }
 
   Cache::Handle* Lookup(const Slice& key, uint32_t hash) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -279,6 +295,10 @@ class ShardedLRUCache final : public Cache {
     const uint64_t h = HashKey(key);
     return Shard(h).Lookup(key, static_cast<uint32_t>(h));
   }
+  void Prefetch(const Slice& key) const override {
+    const uint64_t h = HashKey(key);
+    Shard(h).Prefetch(static_cast<uint32_t>(h));
+  }
   void Release(Handle* handle) override {
     auto* e = reinterpret_cast<LRUHandle*>(handle);
     shards_[e->hash >> (32 - kNumShardBits)].Release(handle);
@@ -317,6 +337,9 @@ class ShardedLRUCache final : public Cache {
   // The shard is chosen by the top bits of the 32-bit hash kept in the entry, so Release can
   // find it again without rehashing.
   LRUShard& Shard(uint64_t h) { return shards_[static_cast<uint32_t>(h) >> (32 - kNumShardBits)]; }
+  const LRUShard& Shard(uint64_t h) const {
+    return shards_[static_cast<uint32_t>(h) >> (32 - kNumShardBits)];
+  }
 
   const size_t capacity_;
   LRUShard shards_[kNumShards];

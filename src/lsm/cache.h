@@ -36,6 +36,9 @@ class Cache {
                          void (*deleter)(const Slice& key, void* value)) = 0;
   // A Handle the caller must Release, or nullptr when the key is absent.
   virtual Handle* Lookup(const Slice& key) = 0;
+  // A hint that Lookup(key) follows soon: starts loading what it will read into the CPU cache,
+  // so that a batch of lookups overlaps its memory reads. Changes nothing; may do nothing.
+  virtual void Prefetch(const Slice& /*key*/) const {}
   // REQUIRES: handle came from this cache and was not released yet.
   virtual void Release(Handle* handle) = 0;
   // REQUIRES: handle is not released yet.

@@ -40,6 +40,8 @@ class DBImpl final : public kv::Engine {
 
   std::string_view Name() const override { return "strata"; }
   Status Get(const kv::ReadOptions& options, const Slice& key, std::string* value) override;
+  void MultiGet(const kv::ReadOptions& options, std::span<const Slice> keys,
+                std::span<std::string> values, std::span<Status> statuses) override;
   Status Write(const kv::WriteOptions& options, const WriteBatch& batch) override;
   std::unique_ptr<Iterator> NewIterator(const kv::ReadOptions& options) override;
   std::shared_ptr<const kv::Snapshot> GetSnapshot() override;

@@ -1,4 +1,6 @@
 // DBImpl: reads, iterators, snapshots and statistics.
+#include <algorithm>
+#include <deque>
 #include <set>
 
 #include "lsm/db_impl.h"
@@ -56,6 +58,32 @@ Status DBImpl::Get(const kv::ReadOptions& options, const Slice& key, std::string
   if (!done) s = sv->version->Get(options.fill_cache, lkey, value);
   ReleaseSuperVersion(sv);
   return s;
+}
+
+void DBImpl::MultiGet(const kv::ReadOptions& options, std::span<const Slice> keys,
+                      std::span<std::string> values, std::span<Status> statuses) {
+  SuperVersion* sv;
+  if (Status s = AcquireSuperVersion(&sv); !s.ok()) {
+    std::fill(statuses.begin(), statuses.end(), s);
+    return;
+  }
+  const SequenceNumber seq = SnapshotSequence(options, versions_->LastSequence());
+  std::deque<LookupKey> lkeys;  // LookupKey does not move
+  std::vector<Version::MultiGetItem> items;
+  std::vector<size_t> item_key;  // the index in keys of each item
+  for (size_t i = 0; i < keys.size(); i++) {
+    const LookupKey& lkey = lkeys.emplace_back(keys[i], seq);
+    bool done = sv->mem->Get(lkey, &values[i], &statuses[i]);
+    for (size_t m = 0; !done && m < sv->imm.size(); m++) {
+      done = sv->imm[m]->Get(lkey, &values[i], &statuses[i]);
+    }
+    if (done) continue;
+    items.push_back(Version::MultiGetItem{.key = &lkey, .value = &values[i]});
+    item_key.push_back(i);
+  }
+  sv->version->MultiGet(options.fill_cache, items);
+  for (size_t k = 0; k < items.size(); k++) statuses[item_key[k]] = std::move(items[k].status);
+  ReleaseSuperVersion(sv);
 }
 
 std::unique_ptr<Iterator> DBImpl::NewIterator(const kv::ReadOptions& options) {

@@ -119,6 +119,64 @@ TEST_F(DBTest, ManyWritesFlushAndCompactAgainstModel) {
   }
 }
 
+// MultiGet over keys spread across the memtable, level 0 and deeper levels, with overwrites and
+// deletes in newer layers, at a snapshot and at the latest state: each answer is Get's.
+TEST_F(DBTest, MultiGetAgreesWithGetAcrossLevels) {
+  options_.max_bytes_for_level_base = 64 << 10;  // three levels in use
+  Reopen();
+  Random rnd(77);
+  std::map<std::string, std::string> model, at_snapshot;
+  std::shared_ptr<const kv::Snapshot> snap;
+  for (int i = 0; i < 30000; i++) {
+    if (i == 20000) {
+      snap = db_->GetSnapshot();
+      at_snapshot = model;
+    }
+    std::string k = Key(static_cast<int>(rnd.Uniform(6000)));
+    if (rnd.OneIn(6)) {
+      ASSERT_TRUE(db_->Delete(k).ok());
+      model.erase(k);
+    } else {
+      std::string v = "v" + std::to_string(i) + std::string(rnd.Uniform(120), 'x');
+      ASSERT_TRUE(db_->Put(k, v).ok());
+      model[k] = v;
+    }
+  }
+  ASSERT_TRUE(impl()->WaitForBackgroundWork().ok());
+  ASSERT_TRUE(db_->Put(Key(1), "in the memtable").ok());
+  model[Key(1)] = "in the memtable";
+  EXPECT_GT(impl()->NumFilesAtLevel(2), 0);
+
+  auto check = [&](const std::map<std::string, std::string>& want,
+                   std::shared_ptr<const kv::Snapshot> at) {
+    kv::ReadOptions ro;
+    ro.snapshot = at;
+    for (int round = 0; round < 40; round++) {
+      const size_t n = 1 + rnd.Uniform(round % 2 == 0 ? 8 : 200);
+      std::vector<std::string> keys;
+      for (size_t j = 0; j < n; j++) keys.push_back(Key(static_cast<int>(rnd.Uniform(6100))));
+      std::vector<Slice> slices(keys.begin(), keys.end());
+      std::vector<std::string> values(n);
+      std::vector<Status> statuses(n);
+      db_->MultiGet(ro, slices, values, statuses);
+      for (size_t j = 0; j < n; j++) {
+        auto it = want.find(keys[j]);
+        if (it == want.end()) {
+          EXPECT_TRUE(statuses[j].IsNotFound()) << keys[j] << ": " << statuses[j].ToString();
+        } else {
+          ASSERT_TRUE(statuses[j].ok()) << keys[j] << ": " << statuses[j].ToString();
+          EXPECT_EQ(values[j], it->second) << keys[j];
+        }
+      }
+    }
+  };
+  check(model, nullptr);
+  check(at_snapshot, snap);
+  snap.reset();
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  check(model, nullptr);
+}
+
 TEST_F(DBTest, SnapshotSurvivesCompaction) {
   for (int i = 0; i < 2000; i++) ASSERT_TRUE(db_->Put(Key(i), "old" + std::to_string(i)).ok());
   auto snap = db_->GetSnapshot();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/coding.h"
+#include "base/prefetch.h"
 #include "lsm/block.h"
 #include "lsm/bloom.h"
 #include "lsm/dbformat.h"
@@ -110,6 +111,12 @@ struct Table::Rep {
       cache->Release(reservation);
     }
     free(filter_data);
+  }
+
+  // What the filter holds for `key`: its user key or that key's prefix.
+  Slice FilterProbeKey(const Slice& key) const {
+    const Slice filter_key = FilterKey(options, key);
+    return filter_holds_prefixes ? FilterKeyOf(options.prefix_extractor, filter_key) : filter_key;
   }
 
   // Bytes this open table keeps besides cached blocks: filter, index block, point index.
@@ -472,11 +479,7 @@ Iterator* Table::NewIterator(bool fill_cache) const {
 
 bool Table::KeyMayMatch(const Slice& key) const {
   if (rep_->filter_data == nullptr) return true;
-  Slice filter_key = FilterKey(rep_->options, key);
-  if (rep_->filter_holds_prefixes) {
-    filter_key = FilterKeyOf(rep_->options.prefix_extractor, filter_key);
-  }
-  return rep_->filter.MayMatch(filter_key);
+  return rep_->filter.MayMatch(rep_->FilterProbeKey(key));
 }
 
 bool Table::PrefixMayMatch(const Slice& prefix) const {
@@ -508,6 +511,81 @@ Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
   const Comparator* comparator = pi.internal_keys ? nullptr : rep_->options.comparator;
   return pinned.block->SeekOnce(comparator, key, &found, pinned.options,
                                 [&](const Slice& k, const Slice& v) { handle_result(arg, k, v); });
+}
+
+void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
+  struct Step {
+    bool live = false;  // a data block is still to be searched
+    uint64_t filter_hash = 0;
+    Slice index_value;
+    PinnedBlock pinned;
+  };
+  std::vector<Step> steps(lookups.size());
+  // Pass 1: hash each key for its table's filter and start loading the filter's line.
+  for (size_t i = 0; i < lookups.size(); i++) {
+    const Rep& r = *lookups[i].table->rep_;
+    lookups[i].status = Status::OK();
+    steps[i].live = true;
+    if (r.filter_data == nullptr) continue;
+    steps[i].filter_hash = BloomFilterView::KeyHash(r.FilterProbeKey(lookups[i].key));
+    r.filter.Prefetch(steps[i].filter_hash);
+  }
+  // Pass 2: the filter's verdict, the index search, and a start on the block's cache slot.
+  for (size_t i = 0; i < lookups.size(); i++) {
+    BatchLookup& l = lookups[i];
+    Step& step = steps[i];
+    const Rep& r = *l.table->rep_;
+    if (r.filter_data != nullptr && !r.filter.MayMatchHash(step.filter_hash)) {
+      step.live = false;
+      continue;
+    }
+    const PointIndex& pi = r.point_index;
+    if (pi.size() == 0) {  // an index without the point index: the one-by-one path
+      l.status = l.table->InternalGet(l.key, fill_cache, l.arg, l.handle_result);
+      step.live = false;
+      continue;
+    }
+    const size_t e = pi.Find(r.options.comparator, l.key);
+    if (e == pi.size()) {  // past the table's last key
+      step.live = false;
+      continue;
+    }
+    step.index_value = pi.Entry(e).second;
+    BlockHandle handle;
+    Slice input = step.index_value;
+    if (r.options.block_cache != nullptr && handle.DecodeFrom(&input).ok()) {
+      r.options.block_cache->Prefetch(CacheKey(r.cache_id, handle.offset()).slice());
+    }
+  }
+  // Pass 3: pin each block (a cache lookup, or a read) and start loading the Block.
+  for (size_t i = 0; i < lookups.size(); i++) {
+    if (!steps[i].live) continue;
+    Status s = lookups[i].table->PinBlock(steps[i].index_value, fill_cache, &steps[i].pinned);
+    if (!s.ok()) {
+      lookups[i].status = s;
+      steps[i].live = false;
+      continue;
+    }
+    PrefetchForRead(steps[i].pinned.block);
+  }
+  // Passes 4 and 5: start loading the block's restart array, then the entry it points to.
+  for (const Step& step : steps) {
+    if (step.live) step.pinned.block->PrefetchRestarts();
+  }
+  for (const Step& step : steps) {
+    if (step.live) step.pinned.block->PrefetchFirstProbe();
+  }
+  // Pass 6: the block searches.
+  for (size_t i = 0; i < lookups.size(); i++) {
+    if (!steps[i].live) continue;
+    BatchLookup& l = lookups[i];
+    const Rep& r = *l.table->rep_;
+    const Comparator* comparator = r.point_index.internal_keys ? nullptr : r.options.comparator;
+    bool found = false;
+    l.status = steps[i].pinned.block->SeekOnce(
+        comparator, l.key, &found, steps[i].pinned.options,
+        [&l](const Slice& k, const Slice& v) { l.handle_result(l.arg, k, v); });
+  }
 }
 
 uint64_t Table::ApproximateOffsetOf(const Slice& key) const {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "env/env.h"
@@ -53,6 +54,21 @@ class Table {
   // any (the bytes are valid only during the call). Errors come back as the return value.
   Status InternalGet(const Slice& key, bool fill_cache, void* arg,
                      void (*handle_result)(void* arg, const Slice& k, const Slice& v)) const;
+
+  // One lookup of a MultiGet batch: table, key, arg and handle_result as for InternalGet;
+  // MultiGet sets status to what InternalGet would return.
+  struct BatchLookup {
+    const Table* table = nullptr;
+    Slice key;
+    void* arg = nullptr;
+    void (*handle_result)(void* arg, const Slice& k, const Slice& v) = nullptr;
+    Status status;
+  };
+  // InternalGet for every lookup (on any mix of tables), done in passes over the whole batch:
+  // each pass starts loading into the CPU cache what the next one reads (the filter line, the
+  // block-cache slot, the block's restart array and first entry), so the lookups' memory reads
+  // overlap instead of following one another.
+  static void MultiGet(std::span<BatchLookup> lookups, bool fill_cache);
 
   // False when the filter proves no entry has the filter key of `key`.
   bool KeyMayMatch(const Slice& key) const;

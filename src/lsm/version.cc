@@ -1,5 +1,6 @@
 // Version: reads over the tables of one version.
 #include <algorithm>
+#include <numeric>
 
 #include "lsm/version_set.h"
 
@@ -198,6 +199,110 @@ Status Version::Get(bool fill_cache, const LookupKey& k, std::string* value) {
     if (ctx.state == GetState::kDeleted) return Status::NotFound();
   }
   return Status::NotFound();
+}
+
+void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items) {
+  const InternalKeyComparator& icmp = *vset_->icmp_;
+  const Comparator* ucmp = icmp.user_comparator();
+  // Walked in key order, so that neighbours in one table find it once.
+  std::vector<size_t> order(items.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return ucmp->Compare(items[a].key->user_key(), items[b].key->user_key()) < 0;
+  });
+  std::vector<GetContext> ctx;
+  ctx.reserve(items.size());
+  for (MultiGetItem& item : items)
+    ctx.push_back(GetContext{ucmp, item.key->user_key(), item.value});
+
+  std::vector<Table::BatchLookup> lookups;
+  std::vector<std::pair<size_t, uint64_t>> owners;  // item and file number of each lookup
+  std::vector<std::shared_ptr<Table>> tables;       // held while the batch runs
+  const FileMetaData* last_file = nullptr;
+  auto add = [&](size_t i, const FileMetaData* f) {
+    if (f != last_file) {
+      std::shared_ptr<Table> table;
+      Status s = vset_->table_cache_->FindTable(f->number, f->file_size, &table);
+      if (!s.ok()) {
+        items[i].status = s;
+        items[i].done = true;
+        return;
+      }
+      tables.push_back(std::move(table));
+      last_file = f;
+    }
+    ctx[i].state = GetState::kNotFound;
+    lookups.push_back(Table::BatchLookup{.table = tables.back().get(),
+                                         .key = items[i].key->internal_key(),
+                                         .arg = &ctx[i],
+                                         .handle_result = SaveValue});
+    owners.emplace_back(i, f->number);
+  };
+  auto run = [&] {
+    Table::MultiGet(lookups, fill_cache);
+    for (size_t k = 0; k < lookups.size(); k++) {
+      MultiGetItem& item = items[owners[k].first];
+      if (!lookups[k].status.ok()) {
+        item.status = lookups[k].status;
+        item.done = true;
+        continue;
+      }
+      switch (ctx[owners[k].first].state) {
+        case GetState::kNotFound:
+          break;
+        case GetState::kFound:
+          item.status = Status::OK();
+          item.done = true;
+          break;
+        case GetState::kDeleted:
+          item.status = Status::NotFound();
+          item.done = true;
+          break;
+        case GetState::kCorrupt:
+          item.status = Status::Corruption("unparsable internal key in table #" +
+                                           std::to_string(owners[k].second));
+          item.done = true;
+          break;
+      }
+    }
+    lookups.clear();
+    owners.clear();
+    tables.clear();
+    last_file = nullptr;
+  };
+
+  // Level 0 files may overlap: each is a batch of its own, newest first.
+  const auto& l0 = files_[0];
+  for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
+    const FileMetaData* f = *it;
+    for (size_t i : order) {
+      const Slice user_key = items[i].key->user_key();
+      if (items[i].done || ucmp->Compare(user_key, f->smallest.user_key()) < 0 ||
+          ucmp->Compare(user_key, f->largest.user_key()) > 0) {
+        continue;
+      }
+      add(i, f);
+    }
+    run();
+  }
+  for (int level = 1; level < kNumLevels; level++) {
+    const auto& files = files_[level];
+    if (files.empty()) continue;
+    for (size_t i : order) {
+      if (items[i].done) continue;
+      const size_t index = FindFile(icmp, files, items[i].key->internal_key());
+      if (index >= files.size()) continue;
+      const FileMetaData* f = files[index];
+      if (ucmp->Compare(items[i].key->user_key(), f->smallest.user_key()) < 0) continue;
+      add(i, f);
+    }
+    run();
+  }
+  for (MultiGetItem& item : items) {
+    if (item.done) continue;
+    item.status = Status::NotFound();
+    item.done = true;
+  }
 }
 
 Iterator* Version::NewConcatenatingIterator(bool fill_cache,

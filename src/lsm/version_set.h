@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,15 @@ class Version {
  public:
   // Looks key up in the tables, newest first. OK with *value, NotFound, or an error.
   Status Get(bool fill_cache, const LookupKey& key, std::string* value);
+  // Get for every item not yet done, which it marks done with Get's status. The lookups that
+  // reach one level go to Table::MultiGet as one batch, so their memory reads overlap.
+  struct MultiGetItem {
+    const LookupKey* key = nullptr;
+    std::string* value = nullptr;
+    Status status;
+    bool done = false;
+  };
+  void MultiGet(bool fill_cache, std::span<MultiGetItem> items);
 
   // What a scan may visit, in user keys. Files wholly outside [*lower, *upper) (nullptr:
   // unbounded) are left out; with a prefix (every key in the bounds has it as its filter

@@ -1,7 +1,7 @@
 // kv conformance, part 3: a randomized model test. A seeded loop of puts, deletes, batches,
-// snapshot captures, reads (latest and at snapshots), iterator walks with random seeks, bounds and
-// directions, flushes, compactions and reopens, checked step by step against std::map. A
-// mismatch names the seed and the operation index, so it can be replayed.
+// snapshot captures, reads and MultiGets (latest and at snapshots), iterator walks with random
+// seeks, bounds and directions, flushes, compactions and reopens, checked step by step against
+// std::map. A mismatch names the seed and the operation index, so it can be replayed.
 
 #include <algorithm>
 #include <sstream>
@@ -64,6 +64,30 @@ class ModelRun {
     *err = "Get(" + Escape(key) + ") want " + Escape(it->second) + ", got " +
            (s.ok() ? Escape(value) : s.ToString());
     return false;
+  }
+
+  // A MultiGet of 1-40 random probes (repeats allowed), each checked against the model.
+  bool CheckMultiGet(const Model& model, const std::shared_ptr<const Snapshot>& snap,
+                     std::string* err) {
+    ReadOptions ro;
+    ro.snapshot = snap;
+    const size_t n = 1 + rnd_.Uniform(40);
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < n; i++) keys.push_back(RandomProbe());
+    std::vector<Slice> slices(keys.begin(), keys.end());
+    std::vector<std::string> values(n, "stale");
+    std::vector<Status> statuses(n);
+    engine_->MultiGet(ro, slices, values, statuses);
+    for (size_t i = 0; i < n; i++) {
+      auto it = model.find(keys[i]);
+      const Status& s = statuses[i];
+      if (it == model.end() ? s.IsNotFound() : s.ok() && values[i] == it->second) continue;
+      *err = "MultiGet key " + std::to_string(i) + " of " + std::to_string(n) + " (" +
+             Escape(keys[i]) + ") want " + (it == model.end() ? "NotFound" : Escape(it->second)) +
+             ", got " + (s.ok() ? Escape(values[i]) : s.ToString());
+      return false;
+    }
+    return true;
   }
 
   // A walk with random bounds, seeks and steps in both directions, mirrored on the model.
@@ -188,14 +212,16 @@ std::string RunModel(KvConformance* fixture, uint64_t seed, int ops, bool persis
       snaps.push_back({engine->GetSnapshot(), model});
     } else if (dice < 570) {
       if (!snaps.empty()) snaps.erase(snaps.begin() + rnd.Uniform(snaps.size()));
-    } else if (dice < 720) {
+    } else if (dice < 690) {
       if (!run.CheckGet(model, run.RandomProbe(), nullptr, &err)) return fail(i, err);
+    } else if (dice < 720) {
+      if (!run.CheckMultiGet(model, nullptr, &err)) return fail(i, err);
     } else if (dice < 820) {
       if (!snaps.empty()) {
         const SnapshotCopy& sc = snaps[rnd.Uniform(snaps.size())];
-        if (!run.CheckGet(sc.model, run.RandomKey(), sc.snapshot, &err)) {
-          return fail(i, "at a snapshot: " + err);
-        }
+        const bool ok = rnd.OneIn(5) ? run.CheckMultiGet(sc.model, sc.snapshot, &err)
+                                     : run.CheckGet(sc.model, run.RandomKey(), sc.snapshot, &err);
+        if (!ok) return fail(i, "at a snapshot: " + err);
       }
     } else if (dice < 960) {
       if (!snaps.empty() && rnd.OneIn(2)) {

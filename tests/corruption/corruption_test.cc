@@ -139,13 +139,15 @@ class CorruptionTest : public testing::Test {
     return l;
   }
 
-  // Reads every key with Get and with a full scan. Every value read must be the one written;
-  // every failure must be a Corruption naming `file`. Returns the number of failed reads.
+  // Reads every key with Get, with MultiGet (which must agree with Get key by key) and with a
+  // full scan. Every value read must be the one written; every failure must be a Corruption
+  // naming `file`. Returns the number of failed reads.
   int CheckReads(int n, const std::string& file, bool expect_all_present = true) {
     int failures = 0;
+    std::vector<Status> gets(n);
     for (int i = 0; i < n; i++) {
       std::string v;
-      Status s = db_->Get(kv::ReadOptions(), Key(i), &v);
+      Status s = gets[i] = db_->Get(kv::ReadOptions(), Key(i), &v);
       if (s.ok()) {
         EXPECT_EQ(v, Value(i)) << "wrong value for " << Key(i);
       } else if (s.IsNotFound() && !expect_all_present) {
@@ -153,6 +155,23 @@ class CorruptionTest : public testing::Test {
         failures++;
         EXPECT_TRUE(s.IsCorruption()) << Key(i) << ": " << s.ToString();
         EXPECT_NE(s.message().find(file), std::string::npos) << s.ToString();
+      }
+    }
+    // MultiGet in batches of up to 64 keys, each batch in reverse key order.
+    for (int first = 0; first < n; first += 64) {
+      const int count = std::min(64, n - first);
+      std::vector<std::string> keys, values(count);
+      for (int i = first + count - 1; i >= first; i--) keys.push_back(Key(i));
+      std::vector<Slice> slices(keys.begin(), keys.end());
+      std::vector<Status> statuses(count);
+      db_->MultiGet(kv::ReadOptions(), slices, values, statuses);
+      for (int k = 0; k < count; k++) {
+        const int i = first + count - 1 - k;
+        EXPECT_EQ(statuses[k].code(), gets[i].code())
+            << Key(i) << ": MultiGet " << statuses[k].ToString() << ", Get " << gets[i].ToString();
+        if (statuses[k].ok()) {
+          EXPECT_EQ(values[k], Value(i)) << "MultiGet's value for " << Key(i);
+        }
       }
     }
     kv::ReadOptions ro;
