@@ -194,6 +194,7 @@ Status QueryCursor::OpenRange() {
 
 Status QueryCursor::FillBatch() {
   batch_.clear();
+  batch_record_keys_.clear();
   batch_pos_ = 0;
   // A limit on documents in index order needs no more records than what is left of it, when
   // all of them match.
@@ -215,27 +216,18 @@ Status QueryCursor::FillBatch() {
     if (plan_.dedupe && !seen_.insert(id_).second) {
       ++duplicates;
     } else {
-      Fetched& f = batch_.emplace_back();
-      f.entry_key = it_->key().ToString();
-      f.record_key.assign(1, doc::kRecordSpace);
-      doc::AppendPrefixId(&f.record_key, def_->info.prefix);
-      f.record_key += id_;
-      f.duplicates_before = duplicates;
+      batch_.push_back(BatchEntry{it_->key().ToString(), duplicates});
       duplicates = 0;
+      std::string& record_key = batch_record_keys_.emplace_back(1, doc::kRecordSpace);
+      doc::AppendPrefixId(&record_key, def_->info.prefix);
+      record_key += id_;
     }
     plan_.reverse ? it_->Prev() : it_->Next();
   }
   explain_.keys_examined += duplicates;  // trailing duplicates no fetched entry accounts for
-  batch_keys_.resize(batch_.size());
-  batch_values_.resize(batch_.size());
+  batch_records_.resize(batch_.size());
   batch_statuses_.resize(batch_.size());
-  for (size_t i = 0; i < batch_.size(); i++) batch_keys_[i].swap(batch_[i].record_key);
-  txn_->MultiGet(batch_keys_, batch_values_, batch_statuses_);
-  for (size_t i = 0; i < batch_.size(); i++) {
-    batch_[i].record_key.swap(batch_keys_[i]);
-    batch_[i].record.swap(batch_values_[i]);
-    batch_[i].status = std::move(batch_statuses_[i]);
-  }
+  txn_->MultiGet(batch_record_keys_, batch_records_, batch_statuses_);
   return Status::OK();
 }
 
@@ -250,19 +242,19 @@ Result<bool> QueryCursor::NextIndexMatch(Value* doc) {
       STRATA_RETURN_IF_ERROR(FillBatch());
       if (batch_.empty()) return false;
     }
-    Fetched& f = batch_[batch_pos_++];
-    explain_.keys_examined += f.duplicates_before + 1;
-    if (f.status.IsNotFound()) {
+    const size_t i = batch_pos_++;
+    explain_.keys_examined += batch_[i].duplicates_before + 1;
+    if (batch_statuses_[i].IsNotFound()) {
       return Status::Corruption("index '" + plan_.index->info.name +
                                 "' has an entry for a missing record (run check --repair)");
     }
-    STRATA_RETURN_IF_ERROR(f.status);
+    STRATA_RETURN_IF_ERROR(batch_statuses_[i]);
     ++explain_.docs_examined;
     bool skip = false;
-    STRATA_RETURN_IF_ERROR(Materialize(f.record, doc, &skip));
+    STRATA_RETURN_IF_ERROR(Materialize(batch_records_[i], doc, &skip));
     if (!skip && spec_.filter.Matches(*doc)) {
-      position_.swap(f.entry_key);
-      last_record_key_.swap(f.record_key);
+      position_.swap(batch_[i].entry_key);
+      last_record_key_.swap(batch_record_keys_[i]);
       if (spec_.track_reads) txn_->Track(last_record_key_);
       return true;
     }

@@ -84,23 +84,21 @@ class QueryCursor final : public Cursor {
   std::string last_record_key_;
   std::string id_;  // reused for every index entry
 
-  // An index entry read ahead, with its record.
-  struct Fetched {
+  // Index entries read ahead with their records: entry i's kv key, the multikey entries of
+  // documents already met that were skipped before it, and its record's key, bytes and status.
+  struct BatchEntry {
     std::string entry_key;
-    std::string record_key;
-    std::string record;
-    Status status;
-    uint32_t duplicates_before = 0;  // multikey entries of documents already met, skipped
+    uint32_t duplicates_before = 0;
   };
   // The batch grows from a few records (a find that wants one document reads little ahead) to
   // kMaxBatch, where batching has paid for itself.
   static constexpr size_t kFirstBatch = 8;
   static constexpr size_t kMaxBatch = 64;
-  std::vector<Fetched> batch_;
+  std::vector<BatchEntry> batch_;
+  std::vector<std::string> batch_record_keys_, batch_records_;
+  std::vector<Status> batch_statuses_;
   size_t batch_pos_ = 0;
   size_t batch_limit_ = kFirstBatch;
-  std::vector<std::string> batch_keys_, batch_values_;
-  std::vector<Status> batch_statuses_;
   int64_t skipped_ = 0, returned_ = 0;
 
   bool sorted_ready_ = false;

@@ -82,7 +82,9 @@ void DBImpl::MultiGet(const kv::ReadOptions& options, std::span<const Slice> key
       done = sv->imm[m]->Get(lkey, &values[i], &statuses[i]);
     }
     if (done) continue;
-    items.push_back(Version::MultiGetItem{.key = &lkey, .value = &values[i]});
+    Version::MultiGetItem& item = items.emplace_back();
+    item.key = &lkey;
+    item.value = &values[i];
     item_key.push_back(i);
   }
   sv->version->MultiGet(options.fill_cache, items);

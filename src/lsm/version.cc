@@ -235,7 +235,8 @@ void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items) {
     lookups.push_back(Table::BatchLookup{.table = tables.back().get(),
                                          .key = items[i].key->internal_key(),
                                          .arg = &ctx[i],
-                                         .handle_result = SaveValue});
+                                         .handle_result = SaveValue,
+                                         .status = Status::OK()});
     owners.emplace_back(i, f->number);
   };
   auto run = [&] {
