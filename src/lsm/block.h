@@ -49,11 +49,11 @@ class Block {
   // search reads first: the middle of the restart array, then (once that has arrived) the entry
   // it points to. They change nothing.
   void PrefetchRestarts() const {
-    if (num_restarts_ > 0) PrefetchForRead(data_ + restart_offset_ + num_restarts_ / 2 * 4);
+    if (num_restarts_ > 0) PrefetchForRead(FirstProbeRestart());
   }
   void PrefetchFirstProbe() const {
     if (malformed_ || num_restarts_ == 0) return;
-    const uint32_t first = DecodeFixed32(data_ + restart_offset_ + num_restarts_ / 2 * 4);
+    const uint32_t first = DecodeFixed32(FirstProbeRestart());
     if (first < restart_offset_) PrefetchForRead(data_ + first);
   }
 
@@ -111,6 +111,11 @@ class Block {
                             bool* found) const;
 
   class Iter;
+
+  // The restart array's entry a search reads first: its binary search starts in the middle.
+  const char* FirstProbeRestart() const {
+    return data_ + restart_offset_ + num_restarts_ / 2 * sizeof(uint32_t);
+  }
 
   const char* data_;
   size_t size_;

@@ -87,12 +87,11 @@ BloomFilterView::BloomFilterView(const Slice& filter) {
   num_probes_ = num_probes;
 }
 
-bool BloomFilterView::MayMatch(const Slice& key) const {
-  if (bits_ == nullptr) return true;
-  return ProbeLine(Hash64(key.data(), key.size()), bits_, num_lines_, num_probes_);
-}
-
 uint64_t BloomFilterView::KeyHash(const Slice& key) { return Hash64(key.data(), key.size()); }
+
+bool BloomFilterView::MayMatch(const Slice& key) const {
+  return bits_ == nullptr || MayMatchHash(KeyHash(key));
+}
 
 void BloomFilterView::Prefetch(uint64_t hash) const {
   if (bits_ == nullptr) return;

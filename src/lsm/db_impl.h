@@ -80,6 +80,16 @@ class DBImpl final : public kv::Engine {
     std::vector<MemTable*> imm;  // newest first
     Version* version;
     std::atomic<int> refs{1};
+
+    // Looks key up in the memtables, newest first: true when one of them settles it (a value
+    // or a deletion), with *s its status.
+    bool GetFromMemTables(const LookupKey& key, std::string* value, Status* s) const {
+      if (mem->Get(key, value, s)) return true;
+      for (MemTable* m : imm) {
+        if (m->Get(key, value, s)) return true;
+      }
+      return false;
+    }
   };
 
   // db_impl.cc

@@ -53,9 +53,7 @@ Status DBImpl::Get(const kv::ReadOptions& options, const Slice& key, std::string
   const SequenceNumber seq = SnapshotSequence(options, versions_->LastSequence());
   LookupKey lkey(key, seq);
   Status s;
-  bool done = sv->mem->Get(lkey, value, &s);
-  for (size_t i = 0; !done && i < sv->imm.size(); i++) done = sv->imm[i]->Get(lkey, value, &s);
-  if (!done) s = sv->version->Get(options.fill_cache, lkey, value);
+  if (!sv->GetFromMemTables(lkey, value, &s)) s = sv->version->Get(options.fill_cache, lkey, value);
   ReleaseSuperVersion(sv);
   return s;
 }
@@ -77,11 +75,7 @@ void DBImpl::MultiGet(const kv::ReadOptions& options, std::span<const Slice> key
   std::vector<size_t> item_key;  // the index in keys of each item
   for (size_t i = 0; i < keys.size(); i++) {
     const LookupKey& lkey = lkeys.emplace_back(keys[i], seq);
-    bool done = sv->mem->Get(lkey, &values[i], &statuses[i]);
-    for (size_t m = 0; !done && m < sv->imm.size(); m++) {
-      done = sv->imm[m]->Get(lkey, &values[i], &statuses[i]);
-    }
-    if (done) continue;
+    if (sv->GetFromMemTables(lkey, &values[i], &statuses[i])) continue;
     Version::MultiGetItem& item = items.emplace_back();
     item.key = &lkey;
     item.value = &values[i];

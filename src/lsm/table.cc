@@ -399,14 +399,23 @@ struct Table::PinnedBlock {
   }
 };
 
-Status Table::PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* pinned) const {
+Status Table::DecodeIndexValue(const Slice& index_value, BlockHandle* handle) const {
   const Rep* r = rep_.get();
-  BlockHandle handle;
   Slice input = index_value;
-  Status s = handle.DecodeFrom(&input);
-  if (s.ok()) s = CheckHandle(r->file_name, "data", handle, r->data_end);
+  Status s = handle->DecodeFrom(&input);
+  if (s.ok()) s = CheckHandle(r->file_name, "data", *handle, r->data_end);
   if (!s.ok()) return Status::Corruption(r->file_name + ": bad index entry: " + s.message());
+  return Status::OK();
+}
 
+Status Table::PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* pinned) const {
+  BlockHandle handle;
+  STRATA_RETURN_IF_ERROR(DecodeIndexValue(index_value, &handle));
+  return PinBlock(handle, fill_cache, pinned);
+}
+
+Status Table::PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* pinned) const {
+  const Rep* r = rep_.get();
   Cache* cache = r->options.block_cache;
   Block* block = nullptr;
   Cache::Handle* cache_handle = nullptr;
@@ -517,7 +526,7 @@ void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
   struct Step {
     bool live = false;  // a data block is still to be searched
     uint64_t filter_hash = 0;
-    Slice index_value;
+    BlockHandle handle;
     PinnedBlock pinned;
   };
   std::vector<Step> steps(lookups.size());
@@ -550,17 +559,19 @@ void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
       step.live = false;
       continue;
     }
-    step.index_value = pi.Entry(e).second;
-    BlockHandle handle;
-    Slice input = step.index_value;
-    if (r.options.block_cache != nullptr && handle.DecodeFrom(&input).ok()) {
-      r.options.block_cache->Prefetch(CacheKey(r.cache_id, handle.offset()).slice());
+    l.status = l.table->DecodeIndexValue(pi.Entry(e).second, &step.handle);
+    if (!l.status.ok()) {
+      step.live = false;
+      continue;
+    }
+    if (r.options.block_cache != nullptr) {
+      r.options.block_cache->Prefetch(CacheKey(r.cache_id, step.handle.offset()).slice());
     }
   }
   // Pass 3: pin each block (a cache lookup, or a read) and start loading the Block.
   for (size_t i = 0; i < lookups.size(); i++) {
     if (!steps[i].live) continue;
-    Status s = lookups[i].table->PinBlock(steps[i].index_value, fill_cache, &steps[i].pinned);
+    Status s = lookups[i].table->PinBlock(steps[i].handle, fill_cache, &steps[i].pinned);
     if (!s.ok()) {
       lookups[i].status = s;
       steps[i].live = false;

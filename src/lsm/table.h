@@ -90,8 +90,12 @@ class Table {
   // A data block held for reading: from the block cache (released by `cleanup`) or read for
   // this use alone (deleted by it).
   struct PinnedBlock;
-  // Finds or reads the data block named by an index value (a BlockHandle).
+  // The data block handle an index value holds; Corruption when it does not decode or points
+  // outside the table's data.
+  Status DecodeIndexValue(const Slice& index_value, BlockHandle* handle) const;
+  // Finds or reads the data block named by an index value (a BlockHandle), or by its handle.
   Status PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* pinned) const;
+  Status PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* pinned) const;
   // An iterator over the data block named by an index value.
   Iterator* BlockReader(const Slice& index_value, bool fill_cache) const;
   Iterator* NewIndexIterator() const;

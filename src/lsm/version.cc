@@ -53,6 +53,41 @@ void SaveValue(void* arg, const Slice& ikey, const Slice& v) {
   }
 }
 
+// Whether level-0 file f's key range holds user_key.
+bool Covers(const Comparator* ucmp, const Slice& user_key, const FileMetaData* f) {
+  return ucmp->Compare(user_key, f->smallest.user_key()) >= 0 &&
+         ucmp->Compare(user_key, f->largest.user_key()) <= 0;
+}
+
+// The one file of a sorted level (1 and deeper) whose range may hold the key, or nullptr.
+const FileMetaData* FileHolding(const InternalKeyComparator& icmp,
+                                const std::vector<FileMetaData*>& files, const Slice& ikey,
+                                const Slice& user_key) {
+  const size_t index = FindFile(icmp, files, ikey);
+  if (index >= files.size()) return nullptr;
+  const FileMetaData* f = files[index];
+  return icmp.user_comparator()->Compare(user_key, f->smallest.user_key()) < 0 ? nullptr : f;
+}
+
+// After a lookup in table #file left `state`: true when that settles the key, with *result its
+// status (found, deleted, or an unparsable entry); false when older tables must be searched.
+bool Settles(GetState state, uint64_t file, Status* result) {
+  switch (state) {
+    case GetState::kNotFound:
+      return false;
+    case GetState::kFound:
+      *result = Status::OK();
+      return true;
+    case GetState::kDeleted:
+      *result = Status::NotFound();
+      return true;
+    case GetState::kCorrupt:
+      *result = Status::Corruption("unparsable internal key in table #" + std::to_string(file));
+      return true;
+  }
+  return false;
+}
+
 // Walks the files of one sorted level, opening each table as it is reached.
 class ConcatenatingIterator final : public Iterator {
  public:
@@ -164,39 +199,22 @@ Status Version::Get(bool fill_cache, const LookupKey& k, std::string* value) {
   const Slice ikey = k.internal_key();
   const Slice user_key = k.user_key();
   GetContext ctx{ucmp, user_key, value};
-
-  auto search = [&](FileMetaData* f) -> Status {
+  Status result;
+  // True when table f settles the key, with its status in result.
+  auto search = [&](const FileMetaData* f) {
     ctx.state = GetState::kNotFound;
-    Status s = vset_->table_cache_->Get(fill_cache, f->number, f->file_size, ikey, &ctx, SaveValue);
-    if (!s.ok()) return s;
-    if (ctx.state == GetState::kCorrupt) {
-      return Status::Corruption("unparsable internal key in table #" + std::to_string(f->number));
-    }
-    return Status::OK();
+    result = vset_->table_cache_->Get(fill_cache, f->number, f->file_size, ikey, &ctx, SaveValue);
+    return !result.ok() || Settles(ctx.state, f->number, &result);
   };
 
   // Level 0 files may overlap: search every candidate, newest first.
   const auto& l0 = files_[0];
   for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
-    FileMetaData* f = *it;
-    if (ucmp->Compare(user_key, f->smallest.user_key()) < 0 ||
-        ucmp->Compare(user_key, f->largest.user_key()) > 0) {
-      continue;
-    }
-    STRATA_RETURN_IF_ERROR(search(f));
-    if (ctx.state == GetState::kFound) return Status::OK();
-    if (ctx.state == GetState::kDeleted) return Status::NotFound();
+    if (Covers(ucmp, user_key, *it) && search(*it)) return result;
   }
   for (int level = 1; level < kNumLevels; level++) {
-    const auto& files = files_[level];
-    if (files.empty()) continue;
-    size_t index = FindFile(icmp, files, ikey);
-    if (index >= files.size()) continue;
-    FileMetaData* f = files[index];
-    if (ucmp->Compare(user_key, f->smallest.user_key()) < 0) continue;
-    STRATA_RETURN_IF_ERROR(search(f));
-    if (ctx.state == GetState::kFound) return Status::OK();
-    if (ctx.state == GetState::kDeleted) return Status::NotFound();
+    const FileMetaData* f = FileHolding(icmp, files_[level], ikey, user_key);
+    if (f != nullptr && search(f)) return result;
   }
   return Status::NotFound();
 }
@@ -246,24 +264,8 @@ void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items) {
       if (!lookups[k].status.ok()) {
         item.status = lookups[k].status;
         item.done = true;
-        continue;
-      }
-      switch (ctx[owners[k].first].state) {
-        case GetState::kNotFound:
-          break;
-        case GetState::kFound:
-          item.status = Status::OK();
-          item.done = true;
-          break;
-        case GetState::kDeleted:
-          item.status = Status::NotFound();
-          item.done = true;
-          break;
-        case GetState::kCorrupt:
-          item.status = Status::Corruption("unparsable internal key in table #" +
-                                           std::to_string(owners[k].second));
-          item.done = true;
-          break;
+      } else {
+        item.done = Settles(ctx[owners[k].first].state, owners[k].second, &item.status);
       }
     }
     lookups.clear();
@@ -277,25 +279,17 @@ void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items) {
   for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
     const FileMetaData* f = *it;
     for (size_t i : order) {
-      const Slice user_key = items[i].key->user_key();
-      if (items[i].done || ucmp->Compare(user_key, f->smallest.user_key()) < 0 ||
-          ucmp->Compare(user_key, f->largest.user_key()) > 0) {
-        continue;
-      }
-      add(i, f);
+      if (!items[i].done && Covers(ucmp, items[i].key->user_key(), f)) add(i, f);
     }
     run();
   }
   for (int level = 1; level < kNumLevels; level++) {
-    const auto& files = files_[level];
-    if (files.empty()) continue;
+    if (files_[level].empty()) continue;
     for (size_t i : order) {
       if (items[i].done) continue;
-      const size_t index = FindFile(icmp, files, items[i].key->internal_key());
-      if (index >= files.size()) continue;
-      const FileMetaData* f = files[index];
-      if (ucmp->Compare(items[i].key->user_key(), f->smallest.user_key()) < 0) continue;
-      add(i, f);
+      const LookupKey& key = *items[i].key;
+      const FileMetaData* f = FileHolding(icmp, files_[level], key.internal_key(), key.user_key());
+      if (f != nullptr) add(i, f);
     }
     run();
   }
