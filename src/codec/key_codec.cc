@@ -543,7 +543,9 @@ std::string PrefixSuccessor(Slice prefix) {
 }
 
 std::string TuplePrefixLimit(Slice prefix) {
-  std::string s = prefix.ToString();
+  std::string s;
+  s.reserve(prefix.size() + 1);
+  s.append(prefix.data(), prefix.size());
   s.push_back('\xff');
   return s;
 }

@@ -225,6 +225,7 @@ Status QueryCursor::FillBatch() {
     plan_.reverse ? it_->Prev() : it_->Next();
   }
   explain_.keys_examined += duplicates;  // trailing duplicates no fetched entry accounts for
+  if (batch_.empty()) return Status::OK();
   batch_records_.resize(batch_.size());
   batch_statuses_.resize(batch_.size());
   txn_->MultiGet(batch_record_keys_, batch_records_, batch_statuses_);

@@ -17,26 +17,35 @@ using Op = query::PathPredicate::Op;
 
 std::string Enc(const Value& v) {
   std::string out;
+  out.reserve(v.is_string() ? v.as_string().size() + 2 : 16);  // type code, bytes, terminator
   codec::AppendKeyElement(&out, v);
   return out;
 }
 
-// The encodings of every value equal to v: an integral number has an int and a double form.
-std::vector<std::string> EqualEncodings(const Value& v) {
-  std::vector<std::string> out{Enc(v)};
-  if (!v.is_int() && !v.is_double()) return out;
+// Appends the encodings of every value equal to v: an integral number has an int and a double
+// form. Encodings of one value come out sorted, without duplicates.
+void AppendEqualEncodings(const Value& v, std::vector<std::string>* out) {
+  const size_t first = out->size();
+  out->push_back(Enc(v));
   if (v.is_int()) {
     double d = static_cast<double>(v.as_int());
-    if (d >= -9.2e18 && d <= 9.2e18 && static_cast<int64_t>(d) == v.as_int())
-      out.push_back(Enc(Value(d)));
+    if (d >= -9.2e18 && d <= 9.2e18 && static_cast<int64_t>(d) == v.as_int()) {
+      out->push_back(Enc(Value(d)));
+    }
   } else if (v.is_double()) {
     double d = v.as_double();
     if (d == static_cast<double>(static_cast<int64_t>(d)) && d >= -9.2e18 && d <= 9.2e18) {
-      out.push_back(Enc(Value(static_cast<int64_t>(d))));
+      out->push_back(Enc(Value(static_cast<int64_t>(d))));
     }
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out->size() - first < 2) return;
+  std::sort(out->begin() + static_cast<ptrdiff_t>(first), out->end());
+  out->erase(std::unique(out->begin() + static_cast<ptrdiff_t>(first), out->end()), out->end());
+}
+
+std::vector<std::string> EqualEncodings(const Value& v) {
+  std::vector<std::string> out;
+  AppendEqualEncodings(v, &out);
   return out;
 }
 
@@ -187,8 +196,9 @@ Candidate PlanIndex(const doc::IndexDef& idx, const Conditions& conds, const que
   const auto& fields = idx.info.fields;
   // Most indexes have no condition on their first field: skip them before allocating.
   if (fields.empty() || FindPath(conds, fields[0].first) == nullptr) return c;
-  std::string prefix = doc::IndexPrefix(idx.prefix);
-  std::vector<std::string> combos{prefix};
+  std::vector<std::string> combos(1);
+  combos[0].reserve(48);  // the prefix and a short value or two: appended without regrowing
+  combos[0] = doc::IndexPrefix(idx.prefix);
   std::string bounds;
   size_t eq_fields = 0;
   bool range_used = false;
@@ -199,18 +209,21 @@ Candidate PlanIndex(const doc::IndexDef& idx, const Conditions& conds, const que
     const PathConditions& pc = *found;
     if (pc.has_eq) {
       std::vector<std::string> encs;
-      for (const Value* v : pc.eq) {
-        for (std::string& e : EqualEncodings(*v)) {
-          if (dir < 0) doc::InvertBytes(&e, 0);
-          encs.push_back(std::move(e));
-        }
+      for (const Value* v : pc.eq) AppendEqualEncodings(*v, &encs);
+      if (dir < 0) {
+        for (std::string& e : encs) doc::InvertBytes(&e, 0);
       }
       if (combos.size() * std::max<size_t>(1, encs.size()) > kMaxRanges) break;
-      std::vector<std::string> next;
-      for (const std::string& c0 : combos) {
-        for (const std::string& e : encs) next.push_back(c0 + e);
+      if (encs.size() == 1) {  // the common case: extend each combination in place
+        for (std::string& c0 : combos) c0 += encs[0];
+      } else {
+        std::vector<std::string> next;
+        next.reserve(combos.size() * encs.size());
+        for (const std::string& c0 : combos) {
+          for (const std::string& e : encs) next.push_back(c0 + e);
+        }
+        combos = std::move(next);
       }
-      combos = std::move(next);
       ++eq_fields;
       if (describe) {
         bounds += (bounds.empty() ? "" : ", ") + path + " in [" + std::to_string(pc.eq.size()) +
@@ -226,11 +239,13 @@ Candidate PlanIndex(const doc::IndexDef& idx, const Conditions& conds, const que
     break;
   }
   if (eq_fields == 0 && !range_used) return c;
-  for (const std::string& combo : combos) {
+  c.plan.ranges.reserve(combos.size());
+  for (std::string& combo : combos) {
     if (range_used) {
       c.plan.ranges.push_back({combo + range.lo, combo + range.hi});
     } else {
-      c.plan.ranges.push_back({combo, codec::TuplePrefixLimit(combo)});
+      std::string limit = codec::TuplePrefixLimit(combo);
+      c.plan.ranges.push_back({std::move(combo), std::move(limit)});
     }
   }
   SortAndMerge(&c.plan.ranges);
@@ -279,13 +294,13 @@ std::string Plan::Describe() const {
 Plan ChoosePlan(const doc::CollectionDef& def, const query::Filter& filter,
                 const query::SortSpec& sort, bool describe) {
   auto conds = GroupByPath(filter);
-  std::string record_prefix = doc::RecordPrefix(def.info.prefix);
   bool sort_by_id = sort.keys().size() == 1 && sort.keys()[0].first == "_id";
 
   // _id equality: direct lookups.
   if (const PathConditions* id = FindPath(conds, "_id"); id != nullptr && id->has_eq) {
     Plan p;
     p.kind = Plan::Kind::kIdLookup;
+    const std::string record_prefix = doc::RecordPrefix(def.info.prefix);
     for (const Value* v : id->eq) {
       for (const std::string& e : EqualEncodings(*v)) {
         std::string key = record_prefix + e;
@@ -309,6 +324,7 @@ Plan ChoosePlan(const doc::CollectionDef& def, const query::Filter& filter,
 
   Plan scan;
   scan.kind = Plan::Kind::kCollectionScan;
+  const std::string record_prefix = doc::RecordPrefix(def.info.prefix);
   std::string lo = record_prefix, hi = codec::PrefixSuccessor(record_prefix);
   if (const PathConditions* id = FindPath(conds, "_id"); id != nullptr && !id->ranges.empty()) {
     ElementRange r = RangeOf(id->ranges, true);

@@ -1,5 +1,7 @@
 #include "doc/transaction.h"
 
+#include <new>
+
 #include "doc/store.h"
 
 namespace strata::doc {
@@ -53,6 +55,27 @@ Status Transaction::Get(const std::string& key, std::string* value) {
 
 void Transaction::MultiGet(std::span<const std::string> keys, std::span<std::string> values,
                            std::span<Status> statuses) {
+  if (keys.empty()) return;
+  kv::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  if (writes_.empty()) {  // a read-only transaction: every key goes to the engine
+    // Index scans fetch up to 64 records at a time: their slices live on the stack, built in
+    // place (a Slice array would be initialized whole first).
+    constexpr size_t kOnStack = 64;
+    alignas(Slice) unsigned char on_stack[kOnStack * sizeof(Slice)];
+    std::vector<Slice> on_heap;
+    Slice* slices = reinterpret_cast<Slice*>(on_stack);
+    if (keys.size() > kOnStack) {
+      on_heap.resize(keys.size());
+      slices = on_heap.data();
+    }
+    for (size_t i = 0; i < keys.size(); i++) {
+      if (!autocommit_) reads_.insert(keys[i]);
+      new (&slices[i]) Slice(keys[i]);
+    }
+    store_->engine()->MultiGet(ro, std::span<const Slice>(slices, keys.size()), values, statuses);
+    return;
+  }
   std::vector<Slice> unstaged;
   std::vector<size_t> where;  // the index in keys of each unstaged key
   for (size_t i = 0; i < keys.size(); i++) {
@@ -69,8 +92,6 @@ void Transaction::MultiGet(std::span<const std::string> keys, std::span<std::str
     }
   }
   if (unstaged.empty()) return;
-  kv::ReadOptions ro;
-  ro.snapshot = snapshot_;
   if (unstaged.size() == keys.size()) {
     store_->engine()->MultiGet(ro, unstaged, values, statuses);
     return;

@@ -44,7 +44,7 @@ class Filter {
   const std::vector<PathPredicate>& predicates() const { return predicates_; }
 
  private:
-  std::shared_ptr<const MatchNode> root_;
+  std::unique_ptr<const MatchNode> root_;
   std::vector<PathPredicate> predicates_;
 };
 

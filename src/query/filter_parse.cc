@@ -49,6 +49,15 @@ PredPtr ToPred(Cond c) {
   return std::make_unique<NotPred>(std::make_unique<AndPred>(std::move(kids)));
 }
 
+// A one-operand list, with the operand copied once (a braced list copies it twice: into the
+// initializer_list, then out of it).
+std::vector<Value> One(const Value& v) {
+  std::vector<Value> out;
+  out.reserve(1);
+  out.push_back(v);
+  return out;
+}
+
 bool Truthy(const Value& v) {
   if (v.is_null()) return false;
   if (v.is_bool()) return v.as_bool();
@@ -204,7 +213,7 @@ Status ParseOps(const Value& ops, const std::string& path, std::vector<Cond>* ou
   };
   for (const auto& [name, operand] : ops.as_object()) {
     if (name == "$eq") {
-      if (PlannerScalar(operand)) plan(PathPredicate::Op::kEq, {operand});
+      if (PlannerScalar(operand)) plan(PathPredicate::Op::kEq, One(operand));
       out->push_back(Positive(std::make_unique<ComparePred>(CmpOp::kEq, operand)));
     } else if (name == "$ne") {
       out->push_back(Negative(std::make_unique<ComparePred>(CmpOp::kEq, operand)));
@@ -218,7 +227,7 @@ Status ParseOps(const Value& ops, const std::string& path, std::vector<Cond>* ou
              : op == CmpOp::kGte ? PathPredicate::Op::kGte
              : op == CmpOp::kLt  ? PathPredicate::Op::kLt
                                  : PathPredicate::Op::kLte,
-             {operand});
+             One(operand));
       }
       out->push_back(Positive(std::make_unique<ComparePred>(op, operand)));
     } else if (name == "$in" || name == "$nin") {
@@ -337,7 +346,7 @@ Result<NodePtr> ParseFilterNode(const Value& spec, std::vector<PathPredicate>* p
       for (Cond& c : conds) kids.push_back(ToNode(std::move(c), path));
     } else {
       if (planner != nullptr && PlannerScalar(operand)) {
-        planner->push_back({name, PathPredicate::Op::kEq, {operand}});
+        planner->push_back({name, PathPredicate::Op::kEq, One(operand)});
       }
       kids.push_back(std::make_unique<PathNode>(
           std::move(path), std::make_unique<ComparePred>(CmpOp::kEq, operand)));
@@ -368,7 +377,7 @@ Result<Filter> Filter::Parse(const Value& spec) {
   Result<NodePtr> root = ParseFilterNode(spec, &preds);
   if (!root.ok()) return root.status();
   Filter f;
-  if (!spec.as_object().empty()) f.root_ = std::shared_ptr<const MatchNode>(std::move(*root));
+  if (!spec.as_object().empty()) f.root_ = std::move(*root);
   f.predicates_ = std::move(preds);
   return f;
 }
