@@ -253,7 +253,7 @@ Result<bool> QueryCursor::NextIndexMatch(Value* doc) {
     ++explain_.docs_examined;
     bool skip = false;
     STRATA_RETURN_IF_ERROR(Materialize(batch_records_[i], doc, &skip));
-    if (!skip && spec_.filter.Matches(*doc)) {
+    if (!skip && (plan_.exact || spec_.filter.Matches(*doc))) {
       position_.swap(batch_[i].entry_key);
       last_record_key_.swap(batch_record_keys_[i]);
       if (spec_.track_reads) txn_->Track(last_record_key_);

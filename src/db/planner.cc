@@ -52,6 +52,8 @@ std::vector<std::string> EqualEncodings(const Value& v) {
 // The smallest value of each type rank, to find where a type's keys end.
 Value SmallestOfRank(int rank) {
   switch (rank) {
+    case 0:
+      return Value::MinKey();
     case 1:
       return Value();
     case 2:
@@ -75,8 +77,10 @@ Value SmallestOfRank(int rank) {
 
 // [start, end) of the keys whose element has v's type (comparisons never cross types).
 std::pair<std::string, std::string> TypeBracket(const Value& v) {
+  // From the smallest value of v's type, not from v: false and true have type codes of their
+  // own, and {$lt: true} takes in false.
   int rank = TypeOrder(v.type());
-  return {Enc(v).substr(0, 1), Enc(SmallestOfRank(rank + 1)).substr(0, 1)};
+  return {Enc(SmallestOfRank(rank)).substr(0, 1), Enc(SmallestOfRank(rank + 1)).substr(0, 1)};
 }
 
 struct ElementRange {
@@ -190,8 +194,38 @@ struct Candidate {
 
 constexpr size_t kMaxRanges = 1000;
 
+// Whether range predicates on one path, intersected, select exactly the keys between their
+// bounds. A number range without a lower bound starts at the bottom of the numbers, where NaN
+// sorts, and NaN satisfies no comparison: those need the filter.
+bool RangeIsExact(const std::vector<const query::PathPredicate*>& preds) {
+  bool numbers = false;
+  for (const query::PathPredicate* p : preds) {
+    if (p->op == Op::kGt || p->op == Op::kGte) return true;
+    if (p->operands[0].is_number()) numbers = true;
+  }
+  return !numbers;
+}
+
+// Whether the bounds PlanIndex made from eq_fields equality fields and (range_used) one range
+// field take in every condition of the filter.
+bool BoundsAreExact(const doc::IndexDef& idx, const Conditions& conds, size_t eq_fields,
+                    bool range_used) {
+  if (idx.info.multikey) return false;  // an array's elements may match different conditions
+  const auto& fields = idx.info.fields;
+  for (const auto& [path, pc] : conds) {
+    size_t pos = 0;
+    while (pos < fields.size() && fields[pos].first != path) ++pos;
+    if (pos < eq_fields) {
+      if (!pc.ranges.empty()) return false;  // the bounds use the equality only
+    } else if (!(range_used && pos == eq_fields && RangeIsExact(pc.ranges))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Candidate PlanIndex(const doc::IndexDef& idx, const Conditions& conds, const query::SortSpec& sort,
-                    bool describe) {
+                    bool exact_filter, bool describe) {
   Candidate c;
   const auto& fields = idx.info.fields;
   // Most indexes have no condition on their first field: skip them before allocating.
@@ -252,6 +286,7 @@ Candidate PlanIndex(const doc::IndexDef& idx, const Conditions& conds, const que
   c.plan.kind = Plan::Kind::kIndexScan;
   c.plan.index = &idx;
   c.plan.dedupe = idx.info.multikey;
+  c.plan.exact = exact_filter && BoundsAreExact(idx, conds, eq_fields, range_used);
   c.plan.bounds = std::move(bounds);
   c.score = static_cast<int>(eq_fields) * 4 + (range_used ? 2 : 0);
   if (idx.info.unique && eq_fields == fields.size()) c.score += 8;
@@ -317,7 +352,7 @@ Plan ChoosePlan(const doc::CollectionDef& def, const query::Filter& filter,
   Candidate best;
   for (const doc::IndexDef& idx : def.indexes) {
     if (idx.info.state != "ready" || idx.info.kind != "field") continue;
-    Candidate c = PlanIndex(idx, conds, sort, describe);
+    Candidate c = PlanIndex(idx, conds, sort, filter.predicates_are_exact(), describe);
     if (c.score > best.score) best = std::move(c);
   }
   if (best.score > 0) return std::move(best.plan);

@@ -27,7 +27,10 @@ struct Plan {
   bool reverse = false;                  // walk the ranges from the end
   bool sort_satisfied = false;           // the output is already in the requested order
   bool dedupe = false;                   // a multikey index may return a record more than once
-  std::string bounds;                    // for Explain (only when ChoosePlan was asked to describe)
+  // kIndexScan: the ranges hold exactly the documents the filter matches (every condition is
+  // an equality or range the bounds take in whole), so fetched documents need no filter.
+  bool exact = false;
+  std::string bounds;  // for Explain (only when ChoosePlan was asked to describe)
 
   std::string Describe() const;  // "IXSCAN email_1", "COLLSCAN", "IDHACK"
 };

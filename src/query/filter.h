@@ -42,10 +42,15 @@ class Filter {
   bool Matches(const Value& doc) const;
   bool empty() const;  // matches everything
   const std::vector<PathPredicate>& predicates() const { return predicates_; }
+  // Whether the filter means exactly "every one of predicates() holds": it has no condition
+  // the planner cannot see ($ne, $exists, $or, a non-scalar operand...). An index scan whose
+  // bounds take in every predicate then needs no filter on what it fetches.
+  bool predicates_are_exact() const { return predicates_exact_; }
 
  private:
   std::unique_ptr<const MatchNode> root_;
   std::vector<PathPredicate> predicates_;
+  bool predicates_exact_ = true;
 };
 
 }  // namespace strata::query

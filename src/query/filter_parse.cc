@@ -372,6 +372,36 @@ Filter::~Filter() = default;
 Filter::Filter(Filter&&) noexcept = default;
 Filter& Filter::operator=(Filter&&) noexcept = default;
 
+namespace {
+
+// Whether every condition of a parsed filter became a PathPredicate (mirrors where
+// ParseFilterNode and ParseOps report them to the planner).
+bool OnlyPlannerConditions(const Value& spec) {
+  for (const auto& [name, operand] : spec.as_object()) {
+    if (name == "$comment") continue;
+    if (!name.empty() && name[0] == '$') return false;  // $and, $or, $nor
+    if (!IsOperatorObject(operand)) {
+      if (!PlannerScalar(operand)) return false;
+      continue;
+    }
+    for (const auto& [op, arg] : operand.as_object()) {
+      if (op == "$eq" || op == "$gt" || op == "$gte" || op == "$lt" || op == "$lte") {
+        if (!PlannerScalar(arg)) return false;
+      } else if (op == "$in") {
+        if (!arg.is_array()) return false;
+        for (const Value& v : arg.as_array()) {
+          if (!PlannerScalar(v)) return false;
+        }
+      } else {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<Filter> Filter::Parse(const Value& spec) {
   std::vector<PathPredicate> preds;
   Result<NodePtr> root = ParseFilterNode(spec, &preds);
@@ -379,6 +409,7 @@ Result<Filter> Filter::Parse(const Value& spec) {
   Filter f;
   if (!spec.as_object().empty()) f.root_ = std::move(*root);
   f.predicates_ = std::move(preds);
+  f.predicates_exact_ = OnlyPlannerConditions(spec);
   return f;
 }
 
