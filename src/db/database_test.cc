@@ -58,6 +58,23 @@ class DatabaseTest : public ::testing::TestWithParam<std::string> {
     for (const Value& d : docs) out.push_back(d.Find("n") ? d.Find("n")->as_int() : -1);
     return out;
   }
+  // Reads `filter` page by page, `limit` documents a page, each page resuming from the last
+  // one's token; appends the pages' n fields to *ns in the order they came.
+  void ReadPages(const std::string& coll, std::string_view filter, int64_t limit,
+                 std::vector<int64_t>* ns) {
+    FindOptions o;
+    o.limit = limit;
+    while (true) {
+      auto c = db_->collection(coll).Find(J(filter), o);
+      ASSERT_TRUE(c.ok());
+      auto page = (*c)->ToVector();
+      ASSERT_TRUE(page.ok());
+      for (auto n : Ns(*page)) ns->push_back(n);
+      if (static_cast<int64_t>(page->size()) < limit) break;
+      o.resume_token = (*c)->ResumeToken();
+      ASSERT_FALSE(o.resume_token.empty()) << filter << " after " << ns->size();
+    }
+  }
   void InsertN(const std::string& coll, int n) {
     for (int i = 0; i < n; ++i) {
       ASSERT_TRUE(db_->collection(coll)
@@ -248,18 +265,7 @@ TEST_P(DatabaseTest, ResumeTokensContinueAScan) {
   ASSERT_TRUE(db_->collection("c").CreateIndex({{"n", 1}}).ok());
   for (std::string filter : {"{}", R"({"n": {"$gte": 3}})"}) {
     std::vector<int64_t> all;
-    FindOptions o;
-    o.limit = 4;
-    while (true) {
-      auto c = db_->collection("c").Find(J(filter), o);
-      ASSERT_TRUE(c.ok());
-      auto page = (*c)->ToVector();
-      ASSERT_TRUE(page.ok());
-      for (auto n : Ns(*page)) all.push_back(n);
-      if (page->size() < 4) break;
-      o.resume_token = (*c)->ResumeToken();
-      ASSERT_FALSE(o.resume_token.empty()) << filter << " after " << all.size();
-    }
+    ASSERT_NO_FATAL_FAILURE(ReadPages("c", filter, 4, &all));
     EXPECT_EQ(all.size(), filter == "{}" ? 25u : 22u) << filter;
   }
   FindOptions bad;
@@ -320,17 +326,7 @@ TEST_P(DatabaseTest, IndexScansReadAheadAcrossBatches) {
 
   // Pages of 70 through the index resume exactly where the last one stopped.
   std::vector<int64_t> paged;
-  FindOptions page;
-  page.limit = 70;
-  while (true) {
-    auto cursor = c.Find(J(R"({"n": {"$gte": 0}})"), page);
-    ASSERT_TRUE(cursor.ok());
-    auto got = (*cursor)->ToVector();
-    ASSERT_TRUE(got.ok());
-    for (int64_t n : Ns(*got)) paged.push_back(n);
-    if (got->size() < 70) break;
-    page.resume_token = (*cursor)->ResumeToken();
-  }
+  ASSERT_NO_FATAL_FAILURE(ReadPages("c", R"({"n": {"$gte": 0}})", 70, &paged));
   ASSERT_EQ(paged.size(), 300u);
   for (int i = 0; i < 300; ++i) EXPECT_EQ(paged[i], i);
 

@@ -56,34 +56,29 @@ Status Transaction::Get(const std::string& key, std::string* value) {
 void Transaction::MultiGet(std::span<const std::string> keys, std::span<std::string> values,
                            std::span<Status> statuses) {
   if (keys.empty()) return;
-  kv::ReadOptions ro;
-  ro.snapshot = snapshot_;
-  if (writes_.empty()) {  // a read-only transaction: every key goes to the engine
-    // Index scans fetch up to 64 records at a time: their slices live on the stack, built in
-    // place (a Slice array would be initialized whole first).
-    constexpr size_t kOnStack = 64;
-    alignas(Slice) unsigned char on_stack[kOnStack * sizeof(Slice)];
-    std::vector<Slice> on_heap;
-    Slice* slices = reinterpret_cast<Slice*>(on_stack);
-    if (keys.size() > kOnStack) {
-      on_heap.resize(keys.size());
-      slices = on_heap.data();
-    }
-    for (size_t i = 0; i < keys.size(); i++) {
-      if (!autocommit_) reads_.insert(keys[i]);
-      new (&slices[i]) Slice(keys[i]);
-    }
-    store_->engine()->MultiGet(ro, std::span<const Slice>(slices, keys.size()), values, statuses);
-    return;
+  // The keys not staged here, as slices, and where each is in keys: on the stack for an index
+  // scan's batch (up to 64 keys; slices built in place, as an array of them would be
+  // initialized whole first), on the heap beyond.
+  constexpr size_t kOnStack = 64;
+  alignas(Slice) unsigned char slices_on_stack[kOnStack * sizeof(Slice)];
+  size_t where_on_stack[kOnStack];
+  std::vector<Slice> slices_on_heap;
+  std::vector<size_t> where_on_heap;
+  Slice* unstaged = reinterpret_cast<Slice*>(slices_on_stack);
+  size_t* where = where_on_stack;
+  if (keys.size() > kOnStack) {
+    slices_on_heap.resize(keys.size());
+    where_on_heap.resize(keys.size());
+    unstaged = slices_on_heap.data();
+    where = where_on_heap.data();
   }
-  std::vector<Slice> unstaged;
-  std::vector<size_t> where;  // the index in keys of each unstaged key
+  size_t n = 0;
   for (size_t i = 0; i < keys.size(); i++) {
     if (!autocommit_) reads_.insert(keys[i]);
     auto it = writes_.find(keys[i]);
     if (it == writes_.end()) {
-      unstaged.emplace_back(keys[i]);
-      where.push_back(i);
+      new (&unstaged[n]) Slice(keys[i]);
+      where[n++] = i;
     } else if (it->second.value) {
       values[i] = *it->second.value;
       statuses[i] = Status::OK();
@@ -91,15 +86,18 @@ void Transaction::MultiGet(std::span<const std::string> keys, std::span<std::str
       statuses[i] = Status::NotFound();
     }
   }
-  if (unstaged.empty()) return;
-  if (unstaged.size() == keys.size()) {
-    store_->engine()->MultiGet(ro, unstaged, values, statuses);
+  if (n == 0) return;
+  kv::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  const std::span<const Slice> engine_keys(unstaged, n);
+  if (n == keys.size()) {  // nothing staged: the engine fills the caller's spans
+    store_->engine()->MultiGet(ro, engine_keys, values, statuses);
     return;
   }
-  std::vector<std::string> got(unstaged.size());
-  std::vector<Status> got_status(unstaged.size());
-  store_->engine()->MultiGet(ro, unstaged, got, got_status);
-  for (size_t k = 0; k < where.size(); k++) {
+  std::vector<std::string> got(n);
+  std::vector<Status> got_status(n);
+  store_->engine()->MultiGet(ro, engine_keys, got, got_status);
+  for (size_t k = 0; k < n; k++) {
     values[where[k]] = std::move(got[k]);
     statuses[where[k]] = std::move(got_status[k]);
   }

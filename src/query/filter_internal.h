@@ -193,9 +193,16 @@ class AndPred : public ValuePred {
 
 // ---- parsing entry points shared with updates ($pull) ----
 
-// Parses a whole filter document. Fills `preds` (may be nullptr) with the planner's predicates
-// when this is the top-level conjunction.
-Result<NodePtr> ParseFilterNode(const Value& spec, std::vector<PathPredicate>* preds);
+// What parsing the top-level conjunction tells the planner: the conditions it can use, and
+// whether they are all the filter says (no condition was left out of them).
+struct PlannerReport {
+  std::vector<PathPredicate> predicates;
+  bool exact = true;
+};
+
+// Parses a whole filter document. Fills `report` (may be nullptr) when this is the top-level
+// conjunction.
+Result<NodePtr> ParseFilterNode(const Value& spec, PlannerReport* report);
 
 // Whether an object is an operator expression ({$gt: 1, ...}) rather than a literal: its first
 // field name starts with '$'.

@@ -185,7 +185,7 @@ Result<PredPtr> ParseType(const Value& operand, const std::string& path) {
 }
 
 Status ParseOps(const Value& ops, const std::string& path, std::vector<Cond>* out,
-                std::vector<PathPredicate>* planner);
+                PlannerReport* planner);
 
 Result<PredPtr> ParseElemMatch(const Value& operand, const std::string& path) {
   if (!operand.is_object()) return Err("$elemMatch needs an object" + At(path));
@@ -205,13 +205,17 @@ Result<PredPtr> ParseElemMatch(const Value& operand, const std::string& path) {
 }
 
 Status ParseOps(const Value& ops, const std::string& path, std::vector<Cond>* out,
-                std::vector<PathPredicate>* planner) {
+                PlannerReport* planner) {
   const Value* regex = ops.Find("$regex");
   const Value* options = ops.Find("$options");
+  bool planned = false;  // the operator being parsed gave the planner a predicate
   auto plan = [&](PathPredicate::Op op, std::vector<Value> operands) {
-    if (planner != nullptr) planner->push_back({path, op, std::move(operands)});
+    planned = true;
+    if (planner != nullptr) planner->predicates.push_back({path, op, std::move(operands)});
   };
   for (const auto& [name, operand] : ops.as_object()) {
+    const size_t conds_before = out->size();
+    planned = false;
     if (name == "$eq") {
       if (PlannerScalar(operand)) plan(PathPredicate::Op::kEq, One(operand));
       out->push_back(Positive(std::make_unique<ComparePred>(CmpOp::kEq, operand)));
@@ -296,12 +300,14 @@ Status ParseOps(const Value& ops, const std::string& path, std::vector<Cond>* ou
     } else {
       return Err("unknown operator " + name + At(path));
     }
+    // A condition the planner did not get: the predicates no longer say all the filter does.
+    if (planner != nullptr && out->size() != conds_before && !planned) planner->exact = false;
   }
   return Status::OK();
 }
 
 Result<NodePtr> ParseLogical(const std::string& name, const Value& operand,
-                             std::vector<PathPredicate>* planner) {
+                             PlannerReport* planner) {
   if (!operand.is_array() || operand.as_array().empty()) {
     return Err(name + " needs a non-empty array");
   }
@@ -325,7 +331,7 @@ bool IsOperatorObject(const Value& v) {
          v.as_object()[0].first[0] == '$';
 }
 
-Result<NodePtr> ParseFilterNode(const Value& spec, std::vector<PathPredicate>* planner) {
+Result<NodePtr> ParseFilterNode(const Value& spec, PlannerReport* planner) {
   if (!spec.is_object()) return Err("a filter must be an object");
   std::vector<NodePtr> kids;
   for (const auto& [name, operand] : spec.as_object()) {
@@ -334,6 +340,7 @@ Result<NodePtr> ParseFilterNode(const Value& spec, std::vector<PathPredicate>* p
       if (name != "$and" && name != "$or" && name != "$nor") {
         return Err("unknown top level operator " + name);
       }
+      if (planner != nullptr) planner->exact = false;  // the planner sees into $and only
       Result<NodePtr> n = ParseLogical(name, operand, planner);
       if (!n.ok()) return n.status();
       kids.push_back(std::move(*n));
@@ -346,7 +353,9 @@ Result<NodePtr> ParseFilterNode(const Value& spec, std::vector<PathPredicate>* p
       for (Cond& c : conds) kids.push_back(ToNode(std::move(c), path));
     } else {
       if (planner != nullptr && PlannerScalar(operand)) {
-        planner->push_back({name, PathPredicate::Op::kEq, One(operand)});
+        planner->predicates.push_back({name, PathPredicate::Op::kEq, One(operand)});
+      } else if (planner != nullptr) {
+        planner->exact = false;
       }
       kids.push_back(std::make_unique<PathNode>(
           std::move(path), std::make_unique<ComparePred>(CmpOp::kEq, operand)));
@@ -372,44 +381,14 @@ Filter::~Filter() = default;
 Filter::Filter(Filter&&) noexcept = default;
 Filter& Filter::operator=(Filter&&) noexcept = default;
 
-namespace {
-
-// Whether every condition of a parsed filter became a PathPredicate (mirrors where
-// ParseFilterNode and ParseOps report them to the planner).
-bool OnlyPlannerConditions(const Value& spec) {
-  for (const auto& [name, operand] : spec.as_object()) {
-    if (name == "$comment") continue;
-    if (!name.empty() && name[0] == '$') return false;  // $and, $or, $nor
-    if (!IsOperatorObject(operand)) {
-      if (!PlannerScalar(operand)) return false;
-      continue;
-    }
-    for (const auto& [op, arg] : operand.as_object()) {
-      if (op == "$eq" || op == "$gt" || op == "$gte" || op == "$lt" || op == "$lte") {
-        if (!PlannerScalar(arg)) return false;
-      } else if (op == "$in") {
-        if (!arg.is_array()) return false;
-        for (const Value& v : arg.as_array()) {
-          if (!PlannerScalar(v)) return false;
-        }
-      } else {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
 Result<Filter> Filter::Parse(const Value& spec) {
-  std::vector<PathPredicate> preds;
-  Result<NodePtr> root = ParseFilterNode(spec, &preds);
+  PlannerReport report;
+  Result<NodePtr> root = ParseFilterNode(spec, &report);
   if (!root.ok()) return root.status();
   Filter f;
   if (!spec.as_object().empty()) f.root_ = std::move(*root);
-  f.predicates_ = std::move(preds);
-  f.predicates_exact_ = OnlyPlannerConditions(spec);
+  f.predicates_ = std::move(report.predicates);
+  f.predicates_exact_ = report.exact;
   return f;
 }
 
