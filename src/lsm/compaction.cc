@@ -27,6 +27,31 @@ uint64_t TotalFileSize(const std::vector<FileMetaData*>& files) {
 
 }  // namespace
 
+void AddBoundaryInputs(const InternalKeyComparator& icmp,
+                       const std::vector<FileMetaData*>& level_files,
+                       std::vector<FileMetaData*>* inputs) {
+  if (inputs->empty()) return;
+  const Comparator* ucmp = icmp.user_comparator();
+  const InternalKey* largest = &inputs->front()->largest;
+  for (const FileMetaData* f : *inputs) {
+    if (icmp.Compare(f->largest.Encode(), largest->Encode()) > 0) largest = &f->largest;
+  }
+  while (true) {
+    // The first file past `largest` that begins with its user key holds older versions of it.
+    FileMetaData* next = nullptr;
+    for (FileMetaData* f : level_files) {
+      if (icmp.Compare(f->smallest.Encode(), largest->Encode()) > 0 &&
+          ucmp->Compare(f->smallest.user_key(), largest->user_key()) == 0 &&
+          (next == nullptr || icmp.Compare(f->smallest.Encode(), next->smallest.Encode()) < 0)) {
+        next = f;
+      }
+    }
+    if (next == nullptr) return;
+    inputs->push_back(next);
+    largest = &next->largest;
+  }
+}
+
 Compaction::Compaction(const kv::Options* options, int level, Version* input_version)
     : level_(level),
       max_output_file_size_(options->target_file_size),
@@ -115,8 +140,10 @@ std::unique_ptr<Compaction> VersionSet::PickCompaction() {
 
 void VersionSet::SetupOtherInputs(Compaction* c) {
   const int level = c->level();
+  AddBoundaryInputs(*icmp_, current_->files_[level], &c->inputs_[0]);
   InternalKey smallest, largest;
   GetRange(*icmp_, c->inputs_[0], &smallest, &largest);
+  // Overlap is by user key, so the next level's inputs take in every version of the last key.
   current_->GetOverlappingInputs(level + 1, &smallest, &largest, &c->inputs_[1]);
 
   InternalKey all_start, all_limit;

@@ -54,6 +54,8 @@ class DBImpl final : public kv::Engine {
 
   // For tests and tools.
   int NumFilesAtLevel(int level);
+  // Copies of the current version's files in `level`, in key order (levels 1 and deeper).
+  std::vector<FileMetaData> LevelFiles(int level);
   // Waits until no flush or compaction is pending or running.
   Status WaitForBackgroundWork();
 

@@ -208,12 +208,13 @@ Status DBImpl::DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& loc
   std::string current_user_key;
   bool has_current_user_key = false;
   SequenceNumber last_sequence_for_key = kMaxSequenceNumber;
+  // An output is closed only where the user key changes. Were a key's versions split over two
+  // files of one level, a later compaction could take the newer file down a level and leave
+  // the older versions above it, where reads would find them first.
+  bool cut_due = false;
   for (input->SeekToFirst(); input->Valid() && !shutting_down_; input->Next()) {
     const Slice key = input->key();
-    if (out && c->ShouldStopBefore(key)) {
-      s = finish_output();
-      if (!s.ok()) break;
-    }
+    if (c->ShouldStopBefore(key)) cut_due = true;
     ParsedInternalKey ikey;
     if (!ParseInternalKey(key, &ikey)) {
       s = Status::Corruption("compaction met an unparsable internal key in level " +
@@ -221,6 +222,11 @@ Status DBImpl::DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& loc
       break;
     }
     if (!has_current_user_key || ikey.user_key != Slice(current_user_key)) {
+      if (out && cut_due) {
+        s = finish_output();
+        if (!s.ok()) break;
+      }
+      cut_due = false;
       current_user_key.assign(ikey.user_key.data(), ikey.user_key.size());
       has_current_user_key = true;
       last_sequence_for_key = kMaxSequenceNumber;
@@ -252,10 +258,7 @@ Status DBImpl::DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& loc
     }
     out->meta.largest.DecodeFrom(key);
     out->builder->Add(key, input->value());
-    if (out->builder->FileSize() >= c->MaxOutputFileSize()) {
-      s = finish_output();
-      if (!s.ok()) break;
-    }
+    if (out->builder->FileSize() >= c->MaxOutputFileSize()) cut_due = true;
   }
   if (s.ok() && shutting_down_) s = Status::Aborted(dir_ + ": compaction stopped by Close");
   if (s.ok()) s = input->status();

@@ -147,6 +147,14 @@ int DBImpl::NumFilesAtLevel(int level) {
   return versions_->current()->NumFiles(level);
 }
 
+std::vector<FileMetaData> DBImpl::LevelFiles(int level) {
+  std::lock_guard<std::mutex> g(mu_);
+  std::vector<FileMetaData> files;
+  if (!versions_) return files;
+  for (const FileMetaData* f : versions_->current()->files(level)) files.push_back(*f);
+  return files;
+}
+
 kv::Stats DBImpl::GetStats() {
   kv::Stats st;
   std::lock_guard<std::mutex> g(mu_);

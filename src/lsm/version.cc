@@ -431,12 +431,34 @@ void Version::GetOverlappingInputs(int level, const InternalKey* begin, const In
   }
 }
 
+namespace {
+
+// A file boundary as user key (printable bytes as they are, others in hex) @ sequence.
+std::string BoundString(const InternalKey& key) {
+  ParsedInternalKey parsed;
+  if (!ParseInternalKey(key.Encode(), &parsed)) return "(unparsable)";
+  std::string r;
+  for (char c : parsed.user_key.view()) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      r += c;
+    } else {
+      char buf[8];
+      snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(c));
+      r += buf;
+    }
+  }
+  return r + " @" + std::to_string(parsed.sequence);
+}
+
+}  // namespace
+
 std::string Version::DebugString() const {
   std::string r;
   for (int level = 0; level < kNumLevels; level++) {
     r += "--- level " + std::to_string(level) + " ---\n";
     for (const FileMetaData* f : files_[level]) {
-      r += " #" + std::to_string(f->number) + " " + std::to_string(f->file_size) + " bytes\n";
+      r += " #" + std::to_string(f->number) + " " + std::to_string(f->file_size) + " bytes [" +
+           BoundString(f->smallest) + " .. " + BoundString(f->largest) + "]\n";
     }
   }
   return r;

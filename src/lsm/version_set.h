@@ -93,6 +93,13 @@ class Version {
   int compaction_level_ = -1;
 };
 
+// Adds to `inputs` (files of one level, `level_files`) each file that continues the user key
+// the inputs end with: tables written before compactions kept a key's versions in one file may
+// split them, and compacting the newer part alone would leave the older above it.
+void AddBoundaryInputs(const InternalKeyComparator& icmp,
+                       const std::vector<FileMetaData*>& level_files,
+                       std::vector<FileMetaData*>* inputs);
+
 class VersionSet {
  public:
   VersionSet(std::string dir, const kv::Options* options, TableCache* table_cache,
