@@ -94,10 +94,6 @@ struct Options {
   uint64_t target_file_size = 64ull << 20;
   uint64_t max_bytes_for_level_base = 256ull << 20;
   int level_size_multiplier = 10;
-  // Tables written by flushes and compactions put their data blocks in the block cache as they
-  // write them, while the cache has room (never evicting): data just written is read without a
-  // miss per block, and blocks of tables a compaction replaced do not leave the cache cold.
-  bool warm_cache_on_write = true;
 
   // Where files live; nullptr means the POSIX file system. Not owned; must outlive the engine.
   Env* env = nullptr;

@@ -1,5 +1,5 @@
-// The engine and its block cache: the blocks of deleted tables leave it, a table closed and
-// opened again finds the blocks it had there, and tables just written warm it while it has room.
+// The engine and its block cache: the blocks of deleted tables leave it, and a table closed
+// and opened again finds the blocks it had there.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "env/env.h"
-#include "lsm/block_builder.h"
 #include "lsm/cache.h"
 #include "lsm/db.h"
 #include "lsm/filename.h"
@@ -38,7 +37,7 @@ std::string ValueOf(int i, int version) {
 
 class BlockCacheTest : public testing::Test {
  protected:
-  void Open(size_t cache_bytes, bool warm = true) {
+  void Open(size_t cache_bytes) {
     env_ = NewMemEnv();
     kv::Options o;
     o.env = env_.get();
@@ -47,7 +46,6 @@ class BlockCacheTest : public testing::Test {
     o.target_file_size = 64 << 10;
     o.max_bytes_for_level_base = 256 << 10;
     o.block_cache_size = cache_bytes;
-    o.warm_cache_on_write = warm;
     auto r = OpenDB("/db", o);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     db_ = std::move(r.value());
@@ -71,7 +69,7 @@ class BlockCacheTest : public testing::Test {
 };
 
 TEST_F(BlockCacheTest, BlocksOfDeletedTablesLeaveTheCache) {
-  Open(16 << 20, /*warm=*/false);  // reads fill the cache, so the test knows what is in it
+  Open(16 << 20);
   const int n = 3000;
   WriteAll(n, 1);
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
@@ -91,59 +89,6 @@ TEST_F(BlockCacheTest, BlocksOfDeletedTablesLeaveTheCache) {
   EXPECT_LT(now, cached / 4) << "cached before: " << cached;
   EXPECT_GT(ReadAll(n, 2), 0u);
   EXPECT_EQ(ReadAll(n, 2), 0u);
-}
-
-// Flushes and compactions put the blocks they write in the cache: everything written is read
-// back without a miss, and the blocks of the tables they replaced leave.
-TEST_F(BlockCacheTest, TablesJustWrittenAreReadWithoutMisses) {
-  Open(16 << 20);
-  const int n = 3000;
-  WriteAll(n, 1);
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
-  EXPECT_EQ(ReadAll(n, 1), 0u);
-  const uint64_t cached = db_->GetStats().block_cache_bytes;
-  WriteAll(n, 2);
-  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
-  EXPECT_EQ(ReadAll(n, 2), 0u);
-  // The first version's blocks went with their tables: about one version's worth is cached.
-  uint64_t now = db_->GetStats().block_cache_bytes;
-  for (int i = 0; i < 300 && now >= cached * 3 / 2; i++) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    now = db_->GetStats().block_cache_bytes;
-  }
-  EXPECT_LT(now, cached * 3 / 2);
-}
-
-// Warming never pushes blocks out: a block goes in only while the cache has room for it (the
-// cache as a whole: its shards each evict on their own).
-TEST(WarmCacheTest, ABlockGoesInOnlyWhileThereIsRoom) {
-  std::unique_ptr<Cache> cache = NewLRUCache(1 << 20);
-  BlockBuilder builder(16);
-  for (int i = 0; i < 20; i++) builder.Add(Key(i), ValueOf(i, 1));
-  const std::string block = builder.Finish().ToString();
-  EXPECT_TRUE(Table::WarmCache(cache.get(), 7, 0, Slice(block)));
-  EXPECT_GT(cache->TotalCharge(), block.size());
-  // Fill the rest with entries of other ids, then see what a refused block leaves.
-  auto noop = [](const Slice&, void*) {};
-  std::vector<std::string> others;
-  while (cache->TotalCharge() + 1024 <= cache->Capacity()) {
-    others.push_back("other" + std::to_string(others.size()));
-    cache->Release(cache->Insert(others.back(), nullptr, 1024, noop));
-  }
-  auto present = [&] {
-    std::vector<bool> in;
-    for (const std::string& key : others) {
-      Cache::Handle* h = cache->Lookup(key);
-      in.push_back(h != nullptr);
-      if (h != nullptr) cache->Release(h);
-    }
-    return in;
-  };
-  const std::vector<bool> before = present();
-  const size_t full = cache->TotalCharge();
-  EXPECT_FALSE(Table::WarmCache(cache.get(), 7, 4096, Slice(block)));
-  EXPECT_EQ(cache->TotalCharge(), full);
-  EXPECT_EQ(present(), before);
 }
 
 // max_open_files closes tables; one opened again keeps its file's cache id, so the blocks

@@ -242,12 +242,6 @@ Status DBImpl::ReplayWal(uint64_t number, SequenceNumber* max_sequence, VersionE
   return Status::OK();
 }
 
-void DBImpl::WarmCacheFrom(TableBuilder* builder, uint64_t number) {
-  if (options_.warm_cache_on_write) {
-    builder->WarmCache(block_cache_.get(), table_cache_->CacheId(number));
-  }
-}
-
 Status DBImpl::BuildTable(Iterator* iter, FileMetaData* meta) {
   const std::string name = TableFileName(dir_, meta->number);
   iter->SeekToFirst();
@@ -256,7 +250,6 @@ Status DBImpl::BuildTable(Iterator* iter, FileMetaData* meta) {
   std::unique_ptr<WritableFile> file;
   STRATA_RETURN_IF_ERROR(env_->NewWritableFile(name, &file));
   TableBuilder builder(table_cache_->options(), file.get());
-  WarmCacheFrom(&builder, meta->number);
   meta->smallest.DecodeFrom(iter->key());
   Slice last;
   for (; iter->Valid(); iter->Next()) {

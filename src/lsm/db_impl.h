@@ -101,9 +101,6 @@ class DBImpl final : public kv::Engine {
   // Recovery only: writes `mem` to a level-0 table and records it in `edit`.
   Status WriteLevel0Table(MemTable* mem, VersionEdit* edit);
   Status BuildTable(Iterator* iter, FileMetaData* meta);
-  // Has `builder`, writing table #number, put its blocks in the block cache
-  // (Options::warm_cache_on_write).
-  void WarmCacheFrom(TableBuilder* builder, uint64_t number);
   void RemoveObsoleteFiles();
   void InstallSuperVersion();
   // A reference to the current SuperVersion, or the error of a closed engine.

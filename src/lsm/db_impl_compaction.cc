@@ -254,7 +254,6 @@ Status DBImpl::DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& loc
         break;
       }
       out->builder = std::make_unique<TableBuilder>(table_cache_->options(), out->file.get());
-      WarmCacheFrom(out->builder.get(), out->meta.number);
       out->meta.smallest.DecodeFrom(key);
     }
     out->meta.largest.DecodeFrom(key);

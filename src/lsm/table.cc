@@ -451,24 +451,6 @@ Status Table::PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* 
   return Status::OK();
 }
 
-bool Table::WarmCache(Cache* cache, uint64_t cache_id, uint64_t offset, const Slice& contents) {
-  // The charge of a cached block: its bytes plus the Block object and entry overhead, which
-  // ApproximateMemoryUsage counts; estimated before the copy so a full cache costs nothing.
-  if (cache->TotalCharge() + contents.size() + 256 > cache->Capacity()) return false;
-  char* copy = new char[contents.size()];
-  std::memcpy(copy, contents.data(), contents.size());
-  auto* block = new Block(BlockContents{
-      .data = Slice(copy, contents.size()), .cachable = true, .heap_allocated = true});
-  if (!block->ok()) {  // not a block Block can read: leave it to the reads
-    delete block;
-    return false;
-  }
-  Cache::Handle* h = cache->Insert(CacheKey(cache_id, offset).slice(), block,
-                                   block->ApproximateMemoryUsage(), &DeleteCachedBlock);
-  cache->Release(h);
-  return true;
-}
-
 void Table::EraseCachedBlocks() const {
   Cache* cache = rep_->options.block_cache;
   if (cache == nullptr) return;

@@ -38,11 +38,6 @@ class Table {
   // Removes the table's data blocks from the block cache (its file was deleted).
   void EraseCachedBlocks() const;
 
-  // Puts a copy of `contents`, the uncompressed data block a table builder just wrote at
-  // `offset` of the file whose blocks go under `cache_id`, in `cache`, as a read of it would
-  // have. Only while the cache has room for it: warming never evicts. True when it went in.
-  static bool WarmCache(Cache* cache, uint64_t cache_id, uint64_t offset, const Slice& contents);
-
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
   ~Table();

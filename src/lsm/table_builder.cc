@@ -7,7 +7,6 @@
 #include "lsm/block_builder.h"
 #include "lsm/bloom.h"
 #include "lsm/dbformat.h"
-#include "lsm/table.h"
 
 namespace strata::lsm {
 
@@ -26,8 +25,6 @@ struct TableBuilder::Rep {
 
   TableOptions options;
   WritableFile* file;
-  Cache* warm_cache = nullptr;  // see WarmCache
-  uint64_t warm_cache_id = 0;
   uint64_t offset = 0;
   Status status;
   BlockBuilder data_block;
@@ -87,7 +84,7 @@ void TableBuilder::Flush() {
   Rep* r = rep_.get();
   if (!r->status.ok() || r->data_block.empty()) return;
   const uint64_t start = r->offset;
-  WriteBlock(&r->data_block, true, &r->pending_handle, /*warm=*/true);
+  WriteBlock(&r->data_block, true, &r->pending_handle);
   if (r->status.ok()) {
     r->pending_index_entry = true;
     r->props.num_data_blocks++;
@@ -95,7 +92,7 @@ void TableBuilder::Flush() {
   }
 }
 
-void TableBuilder::WriteBlock(BlockBuilder* block, bool compress, BlockHandle* handle, bool warm) {
+void TableBuilder::WriteBlock(BlockBuilder* block, bool compress, BlockHandle* handle) {
   Rep* r = rep_.get();
   const Slice raw = block->Finish();
   BlockCompression type = kNoCompression;
@@ -103,18 +100,8 @@ void TableBuilder::WriteBlock(BlockBuilder* block, bool compress, BlockHandle* h
     type = CompressBlock(raw, r->options.compression, r->options.zstd_level, &r->compressed);
   }
   WriteRawBlock(type == kNoCompression ? raw : Slice(r->compressed), type, handle);
-  // Until the cache is full once: after that, warming would only be probing a full cache.
-  if (warm && r->warm_cache != nullptr && r->status.ok() &&
-      !Table::WarmCache(r->warm_cache, r->warm_cache_id, handle->offset(), raw)) {
-    r->warm_cache = nullptr;
-  }
   r->compressed.clear();
   block->Reset();
-}
-
-void TableBuilder::WarmCache(Cache* cache, uint64_t cache_id) {
-  rep_->warm_cache = cache;
-  rep_->warm_cache_id = cache_id;
 }
 
 void TableBuilder::WriteRawBlock(const Slice& contents, unsigned char type, BlockHandle* handle) {

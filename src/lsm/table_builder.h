@@ -76,10 +76,6 @@ class TableBuilder {
   Status Finish();
   // The file's contents are to be dropped; the builder writes nothing more.
   void Abandon();
-  // From now on each data block written also goes into `cache` under `cache_id` (the id the
-  // table will be read with), while the cache has room (Table::WarmCache): a table just
-  // flushed or compacted is read without a miss per block. Not owned.
-  void WarmCache(Cache* cache, uint64_t cache_id);
 
   uint64_t NumEntries() const;
   // Bytes written so far (the whole file after Finish()).
@@ -91,8 +87,7 @@ class TableBuilder {
  private:
   struct Rep;
   void Flush();
-  // warm: a data block, put in the warm cache (if any) once written.
-  void WriteBlock(class BlockBuilder* block, bool compress, BlockHandle* handle, bool warm = false);
+  void WriteBlock(class BlockBuilder* block, bool compress, BlockHandle* handle);
   void WriteRawBlock(const Slice& contents, unsigned char type, BlockHandle* handle);
 
   std::unique_ptr<Rep> rep_;

@@ -41,12 +41,11 @@ class TableCache {
 
   const TableOptions& options() const { return options_; }
 
+ private:
   // The block-cache id of file `number`'s blocks (0 without a block cache). It stays the same
-  // until Evict, so blocks cached for the file outlive its table being closed (max_open_files);
-  // a table builder warming the cache (TableBuilder::WarmCache) writes under it too.
+  // until Evict, so blocks cached for the file outlive its table being closed (max_open_files).
   uint64_t CacheId(uint64_t number);
 
- private:
   struct Entry {
     std::shared_ptr<Table> table;
     uint64_t last_use = 0;  // tick of the last lookup: the least recent is evicted
