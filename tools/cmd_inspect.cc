@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/text.h"
 #include "commands.h"
 #include "env/env.h"
 #include "lsm/cache.h"
@@ -18,22 +19,7 @@
 namespace strata::tools {
 namespace {
 
-// Printable form of bytes: ASCII as is, other bytes as \xNN.
-std::string Escape(const Slice& s, size_t max = 64) {
-  std::string r;
-  for (size_t i = 0; i < s.size() && i < max; i++) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      r.push_back(static_cast<char>(c));
-    } else {
-      char buf[8];
-      snprintf(buf, sizeof(buf), "\\x%02x", c);
-      r += buf;
-    }
-  }
-  if (s.size() > max) r += "...(" + std::to_string(s.size()) + " bytes)";
-  return r;
-}
+std::string Escape(const Slice& s, size_t max = 64) { return PrintableBytes(s.view(), max); }
 
 int SstDump(const std::string& path, bool show_entries, size_t limit) {
   Env* env = Env::Default();

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "base/text.h"
 #include "lsm/version_set.h"
 
 namespace strata::lsm {
@@ -433,21 +434,11 @@ void Version::GetOverlappingInputs(int level, const InternalKey* begin, const In
 
 namespace {
 
-// A file boundary as user key (printable bytes as they are, others in hex) @ sequence.
+// A file boundary as its printable user key @ sequence.
 std::string BoundString(const InternalKey& key) {
   ParsedInternalKey parsed;
   if (!ParseInternalKey(key.Encode(), &parsed)) return "(unparsable)";
-  std::string r;
-  for (char c : parsed.user_key.view()) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      r += c;
-    } else {
-      char buf[8];
-      snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(c));
-      r += buf;
-    }
-  }
-  return r + " @" + std::to_string(parsed.sequence);
+  return PrintableBytes(parsed.user_key.view()) + " @" + std::to_string(parsed.sequence);
 }
 
 }  // namespace
