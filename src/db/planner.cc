@@ -230,9 +230,9 @@ Candidate PlanIndex(const doc::IndexDef& idx, const Conditions& conds, const que
   const auto& fields = idx.info.fields;
   // Most indexes have no condition on their first field: skip them before allocating.
   if (fields.empty() || FindPath(conds, fields[0].first) == nullptr) return c;
-  std::vector<std::string> combos(1);
+  std::vector<std::string> combos;
+  combos.push_back(doc::IndexPrefix(idx.prefix));
   combos[0].reserve(48);  // the prefix and a short value or two: appended without regrowing
-  combos[0] = doc::IndexPrefix(idx.prefix);
   std::string bounds;
   size_t eq_fields = 0;
   bool range_used = false;

@@ -56,8 +56,7 @@ void SaveValue(void* arg, const Slice& ikey, const Slice& v) {
 
 // Whether level-0 file f's key range holds user_key.
 bool Covers(const Comparator* ucmp, const Slice& user_key, const FileMetaData* f) {
-  return ucmp->Compare(user_key, f->smallest.user_key()) >= 0 &&
-         ucmp->Compare(user_key, f->largest.user_key()) <= 0;
+  return !BeforeFile(ucmp, &user_key, f) && !AfterFile(ucmp, &user_key, f);
 }
 
 // The one file of a sorted level (1 and deeper) whose range may hold the key, or nullptr.
@@ -67,7 +66,7 @@ const FileMetaData* FileHolding(const InternalKeyComparator& icmp,
   const size_t index = FindFile(icmp, files, ikey);
   if (index >= files.size()) return nullptr;
   const FileMetaData* f = files[index];
-  return icmp.user_comparator()->Compare(user_key, f->smallest.user_key()) < 0 ? nullptr : f;
+  return BeforeFile(icmp.user_comparator(), &user_key, f) ? nullptr : f;
 }
 
 // After a lookup in table #file left `state`: true when that settles the key, with *result its
@@ -87,6 +86,13 @@ bool Settles(GetState state, uint64_t file, Status* result) {
       return true;
   }
   return false;
+}
+
+// A file boundary as its printable user key @ sequence.
+std::string BoundString(const InternalKey& key) {
+  ParsedInternalKey parsed;
+  if (!ParseInternalKey(key.Encode(), &parsed)) return "(unparsable)";
+  return PrintableBytes(parsed.user_key.view()) + " @" + std::to_string(parsed.sequence);
 }
 
 // Walks the files of one sorted level, opening each table as it is reached.
@@ -431,17 +437,6 @@ void Version::GetOverlappingInputs(int level, const InternalKey* begin, const In
     }
   }
 }
-
-namespace {
-
-// A file boundary as its printable user key @ sequence.
-std::string BoundString(const InternalKey& key) {
-  ParsedInternalKey parsed;
-  if (!ParseInternalKey(key.Encode(), &parsed)) return "(unparsable)";
-  return PrintableBytes(parsed.user_key.view()) + " @" + std::to_string(parsed.sequence);
-}
-
-}  // namespace
 
 std::string Version::DebugString() const {
   std::string r;
