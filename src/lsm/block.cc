@@ -96,7 +96,7 @@ class Block::Iter final : public Iterator {
 
   bool Valid() const override { return current_ < restarts_; }
   Status status() const override { return status_; }
-  Slice key() const override { return key_; }
+  Slice key() const override { return key_.slice(); }
   Slice value() const override { return value_; }
 
   void Next() override { ParseNextKey(); }
@@ -125,7 +125,7 @@ class Block::Iter final : public Iterator {
     uint32_t right = num_restarts_ - 1;
     int current_cmp = 0;
     if (Valid()) {
-      current_cmp = comparator_->Compare(key_, target);
+      current_cmp = comparator_->Compare(key_.slice(), target);
       if (current_cmp < 0) {
         left = restart_index_;
       } else if (current_cmp > 0) {
@@ -150,7 +150,7 @@ class Block::Iter final : public Iterator {
     // Scanning on from the current entry is enough when it lies in the chosen restart interval.
     if (!(left == restart_index_ && current_cmp < 0)) SeekToRestartPoint(left);
     while (ParseNextKey()) {
-      if (comparator_->Compare(key_, target) >= 0) return;
+      if (comparator_->Compare(key_.slice(), target) >= 0) return;
     }
   }
 
@@ -176,7 +176,7 @@ class Block::Iter final : public Iterator {
   }
 
   void SeekToRestartPoint(uint32_t index) {
-    key_.clear();
+    key_.Clear();
     restart_index_ = index;
     // ParseNextKey starts at the end of value_.
     value_ = Slice(data_ + RestartPoint(index), 0);
@@ -185,7 +185,7 @@ class Block::Iter final : public Iterator {
   void MarkInvalid() {
     current_ = restarts_;
     restart_index_ = num_restarts_;
-    key_.clear();
+    key_.Clear();
     value_ = Slice();
   }
 
@@ -208,8 +208,7 @@ class Block::Iter final : public Iterator {
       CorruptionError(current_);
       return false;
     }
-    key_.resize(shared);
-    key_.append(p, non_shared);
+    key_.Assign(shared, p, non_shared);
     value_ = Slice(p + non_shared, value_length);
     while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) < current_) {
       restart_index_++;
@@ -223,7 +222,7 @@ class Block::Iter final : public Iterator {
   const uint32_t num_restarts_;  // entries in the restart array
   uint32_t current_;             // offset of the current entry; >= restarts_ when not Valid
   uint32_t restart_index_;       // restart interval holding current_
-  std::string key_;
+  KeyBuffer key_;  // inline for ordinary keys: a block iterator allocates nothing of its own
   Slice value_;
   Status status_;
   BlockIterOptions options_;

@@ -88,6 +88,7 @@ class Block {
       if (data_ != inline_) delete[] data_;
     }
     size_t size() const { return size_; }
+    void Clear() { size_ = 0; }
     // Keeps the first `shared` bytes and appends `n` bytes from p.
     void Assign(uint32_t shared, const char* p, uint32_t n) {
       const size_t needed = size_t{shared} + n;

@@ -1,5 +1,5 @@
-// The engine and its block cache: the blocks of deleted tables leave it, and a table closed
-// and opened again finds the blocks it had there.
+// The engine and its block cache: the blocks of deleted tables leave it, a table closed and
+// opened again finds the blocks it had there, and long scans fill room but displace nothing.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -134,6 +134,85 @@ TEST(TableCacheTest, ATableOpenedAgainFindsItsCachedBlocks) {
   EXPECT_LT(cache->TotalCharge(), charged);
   read_table(1);
   EXPECT_GE(cache->misses(), misses + 5);
+}
+
+// A table of `n` entries of about 110 bytes (about 36 per 4 KiB block) in /db/000001.sst.
+std::unique_ptr<Table> BuildTable(Env* env, const TableOptions& options, int n) {
+  EXPECT_TRUE(env->CreateDir("/db").ok());
+  std::unique_ptr<WritableFile> file;
+  EXPECT_TRUE(env->NewWritableFile(TableFileName("/db", 1), &file).ok());
+  TableBuilder builder(options, file.get());
+  for (int i = 0; i < n; i++) builder.Add(Key(i), ValueOf(i, 1));
+  EXPECT_TRUE(builder.Finish().ok());
+  const uint64_t size = builder.FileSize();
+  EXPECT_TRUE(file->Close().ok());
+  std::unique_ptr<RandomAccessFile> in;
+  EXPECT_TRUE(env->NewRandomAccessFile(TableFileName("/db", 1), &in).ok());
+  std::unique_ptr<Table> table;
+  Status s = Table::Open(options, std::move(in), size, TableFileName("/db", 1), &table);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return table;
+}
+
+// Point reads of keys [from, to); returns the block-cache misses they caused.
+uint64_t PointReads(const Table& table, const Cache& cache, int from, int to) {
+  const uint64_t before = cache.misses();
+  for (int i = from; i < to; i++) {
+    std::string got;
+    auto save = [](void* arg, const Slice&, const Slice& v) {
+      *static_cast<std::string*>(arg) = v.ToString();
+    };
+    EXPECT_TRUE(table.InternalGet(Key(i), true, &got, save).ok());
+    EXPECT_EQ(got, ValueOf(i, 1)) << Key(i);
+  }
+  return cache.misses() - before;
+}
+
+int ScanAll(const Table& table) {
+  std::unique_ptr<Iterator> it(table.NewIterator(/*fill_cache=*/true));
+  int i = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next(), i++) {
+    EXPECT_EQ(it->value().ToString(), ValueOf(i, 1));
+  }
+  EXPECT_TRUE(it->status().ok());
+  return i;
+}
+
+// A scan of more blocks than the cache holds keeps out of a full cache: the blocks point
+// reads put there stay (before, the scan's blocks displaced them all).
+TEST(ScanResistanceTest, ALongScanDisplacesNothingFromAFullCache) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<Cache> cache = NewLRUCache(16 * (12 << 10));  // about 32 blocks
+  TableOptions options;
+  options.block_cache = cache.get();
+  options.filter_user_keys = false;
+  const int n = 4000;  // about 110 blocks
+  std::unique_ptr<Table> table = BuildTable(env.get(), options, n);
+  // Point reads over the first quarter fill the cache; the last blocks they read are in it.
+  EXPECT_GT(PointReads(*table, *cache, 0, n / 4), 20u);
+  ASSERT_EQ(PointReads(*table, *cache, n / 4 - 100, n / 4), 0u);
+  ASSERT_GT(cache->TotalCharge(), cache->Capacity() / 2);
+  // The scan passes those blocks early, then three times the cache's worth of others.
+  EXPECT_EQ(ScanAll(*table), n);
+  EXPECT_EQ(PointReads(*table, *cache, n / 4 - 100, n / 4), 0u)
+      << "the scan displaced cached blocks";
+}
+
+// The same scan fills a cache that has room: read again, every block is found there.
+TEST(ScanResistanceTest, ALongScanFillsACacheWithRoom) {
+  std::unique_ptr<Env> env = NewMemEnv();
+  std::unique_ptr<Cache> cache = NewLRUCache(8 << 20);
+  TableOptions options;
+  options.block_cache = cache.get();
+  options.filter_user_keys = false;
+  const int n = 4000;
+  std::unique_ptr<Table> table = BuildTable(env.get(), options, n);
+  EXPECT_EQ(ScanAll(*table), n);
+  const uint64_t misses = cache->misses();
+  EXPECT_GT(misses, 50u);
+  EXPECT_EQ(ScanAll(*table), n);
+  EXPECT_EQ(cache->misses(), misses);
+  EXPECT_EQ(PointReads(*table, *cache, 0, n), 0u);
 }
 
 }  // namespace

@@ -184,10 +184,15 @@ class alignas(64) LRUShard {
       }
       FinishErase(table_.Remove(old->key(), old->hash), &garbage);
     }
+    usage_seen_.store(usage_, std::memory_order_relaxed);
     return reinterpret_cast<Cache::Handle*>(e);
   }
 
   void Prefetch(uint32_t hash) const { table_.Prefetch(hash); }
+
+  bool WouldEvict(size_t charge) const {
+    return usage_seen_.load(std::memory_order_relaxed) + charge > capacity_;
+  }
 
   Cache::Handle* Lookup(const Slice& key, uint32_t hash) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -266,12 +271,14 @@ class alignas(64) LRUShard {
     e->in_cache = false;
     entries_--;
     usage_ -= e->charge;
+    usage_seen_.store(usage_, std::memory_order_relaxed);
     Unref(e, garbage);
   }
 
   mutable std::mutex mu_;
   size_t capacity_ = 0;
   size_t usage_ = 0;
+  std::atomic<size_t> usage_seen_{0};  // usage_ as last stored, read without the mutex
   size_t entries_ = 0;
   LRUHandle clock_;  // dummy head; clock_.next is where the hand starts
   HandleTable table_;
@@ -298,6 +305,9 @@ class ShardedLRUCache final : public Cache {
   void Prefetch(const Slice& key) const override {
     const uint64_t h = HashKey(key);
     Shard(h).Prefetch(static_cast<uint32_t>(h));
+  }
+  bool WouldEvict(const Slice& key, size_t charge) const override {
+    return Shard(HashKey(key)).WouldEvict(charge);
   }
   void Release(Handle* handle) override {
     auto* e = reinterpret_cast<LRUHandle*>(handle);

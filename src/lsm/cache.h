@@ -39,6 +39,9 @@ class Cache {
   // A hint that Lookup(key) follows soon: starts loading what it will read into the CPU cache,
   // so that a batch of lookups overlaps its memory reads. Changes nothing; may do nothing.
   virtual void Prefetch(const Slice& /*key*/) const {}
+  // Whether inserting `charge` bytes under key would evict something now (a lock-free
+  // estimate). Long scans ask, so that they fill a cache with room but never displace it.
+  virtual bool WouldEvict(const Slice& /*key*/, size_t /*charge*/) const { return false; }
   // REQUIRES: handle came from this cache and was not released yet.
   virtual void Release(Handle* handle) = 0;
   // REQUIRES: handle is not released yet.

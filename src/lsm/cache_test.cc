@@ -131,6 +131,17 @@ TEST_F(CacheTest, EvictionByCharge) {
   EXPECT_EQ(Lookup(100000), -1);  // evictable once released
 }
 
+// WouldEvict tells, per shard and without a lock, whether an insert would displace an entry.
+TEST_F(CacheTest, WouldEvictOnceAShardIsFull) {
+  EXPECT_FALSE(cache_->WouldEvict(EncodeKey(7), 10));
+  EXPECT_TRUE(cache_->WouldEvict(EncodeKey(7), 101));  // more than a shard holds
+  for (int i = 0; i < 5000; i++) Insert(i, i, 10);     // every shard at capacity
+  EXPECT_TRUE(cache_->WouldEvict(EncodeKey(7), 10));
+  for (int i = 0; i < 5000; i++) Erase(i);
+  EXPECT_EQ(cache_->TotalCharge(), 0u);
+  EXPECT_FALSE(cache_->WouldEvict(EncodeKey(7), 10));
+}
+
 TEST_F(CacheTest, RecentlyUsedSurvives) {
   // Keep touching key 0 while filling the cache: it stays.
   Insert(0, 1, 10);

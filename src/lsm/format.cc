@@ -3,6 +3,7 @@
 #include <lz4.h>
 #include <zstd.h>
 
+#include <cstring>
 #include <memory>
 
 #include "base/coding.h"
@@ -123,9 +124,18 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& file_name,
                               Where(file_name, offset));
   }
   const size_t n = static_cast<size_t>(handle.size());
-  std::unique_ptr<char[]> scratch(new char[n + kBlockTrailerSize]);
+  // A memory-mapped file hands out its own bytes and never writes to scratch: ordinary blocks
+  // get stack scratch, so a read through the map allocates only the decompressed block.
+  constexpr size_t kStackScratch = 16 << 10;
+  char stack_scratch[kStackScratch];
+  std::unique_ptr<char[]> heap_scratch;
+  char* scratch = stack_scratch;
+  if (n + kBlockTrailerSize > kStackScratch) {
+    heap_scratch.reset(new char[n + kBlockTrailerSize]);
+    scratch = heap_scratch.get();
+  }
   Slice contents;
-  Status s = file->Read(offset, n + kBlockTrailerSize, &contents, scratch.get());
+  Status s = file->Read(offset, n + kBlockTrailerSize, &contents, scratch);
   if (!s.ok()) return s.WithContext(Where(file_name, offset));
   if (contents.size() != n + kBlockTrailerSize) {
     return Status::Corruption("truncated block read in " + Where(file_name, offset));
@@ -138,8 +148,10 @@ Status ReadBlock(const RandomAccessFile* file, const std::string& file_name,
   }
 
   if (type == kNoCompression) {
-    if (data == scratch.get()) {
-      result->data = Slice(scratch.release(), n);
+    if (data == scratch) {  // read into scratch: the block needs memory of its own
+      char* owned = heap_scratch ? heap_scratch.release() : new char[n == 0 ? 1 : n];
+      if (owned != data) memcpy(owned, data, n);
+      result->data = Slice(owned, n);
       result->heap_allocated = true;
       result->cachable = true;
     } else {

@@ -408,13 +408,15 @@ Status Table::DecodeIndexValue(const Slice& index_value, BlockHandle* handle) co
   return Status::OK();
 }
 
-Status Table::PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* pinned) const {
+Status Table::PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* pinned,
+                       bool long_scan) const {
   BlockHandle handle;
   STRATA_RETURN_IF_ERROR(DecodeIndexValue(index_value, &handle));
-  return PinBlock(handle, fill_cache, pinned);
+  return PinBlock(handle, fill_cache, pinned, long_scan);
 }
 
-Status Table::PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* pinned) const {
+Status Table::PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* pinned,
+                       bool long_scan) const {
   const Rep* r = rep_.get();
   Cache* cache = r->options.block_cache;
   Block* block = nullptr;
@@ -432,9 +434,10 @@ Status Table::PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* 
       delete block;
       return Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset()));
     }
-    if (cache != nullptr && contents.cachable && fill_cache) {
-      cache_handle = cache->Insert(cache_key.slice(), block, block->ApproximateMemoryUsage(),
-                                   &DeleteCachedBlock);
+    const size_t charge = block->ApproximateMemoryUsage();
+    if (cache != nullptr && contents.cachable && fill_cache &&
+        !(long_scan && cache->WouldEvict(cache_key.slice(), charge))) {
+      cache_handle = cache->Insert(cache_key.slice(), block, charge, &DeleteCachedBlock);
     }
   }
 
@@ -464,9 +467,9 @@ void Table::EraseCachedBlocks() const {
   }
 }
 
-Iterator* Table::BlockReader(const Slice& index_value, bool fill_cache) const {
+Iterator* Table::BlockReader(const Slice& index_value, bool fill_cache, bool long_scan) const {
   PinnedBlock pinned;
-  Status s = PinBlock(index_value, fill_cache, &pinned);
+  Status s = PinBlock(index_value, fill_cache, &pinned, long_scan);
   if (!s.ok()) return NewEmptyIterator(s);
   return pinned.block->NewIterator(rep_->options.comparator, pinned.Release());
 }
@@ -480,9 +483,11 @@ Iterator* Table::NewIndexIterator() const {
   return rep_->index_block->NewIterator(rep_->options.comparator, iter_options);
 }
 
-Iterator* Table::NewIterator(bool fill_cache) const {
-  return NewTwoLevelIterator(NewIndexIterator(), [this, fill_cache](const Slice& index_value) {
-    return BlockReader(index_value, fill_cache);
+Iterator* Table::NewIterator(bool fill_cache, std::shared_ptr<const Table> keep_open) const {
+  return NewTwoLevelIterator(NewIndexIterator(), [this, fill_cache, keep = std::move(keep_open)](
+                                                     const Slice& value, bool long_scan) {
+    (void)keep;  // held for the iterator's life, not used
+    return BlockReader(value, fill_cache, long_scan);
   });
 }
 

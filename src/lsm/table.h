@@ -43,10 +43,12 @@ class Table {
   ~Table();
 
   // A new iterator over the table's entries (the caller deletes it; it must not outlive the
-  // Table). The data block under the iterator is pinned (by a cache handle or owned) until the
-  // iterator moves to another block or is deleted. fill_cache: whether blocks read from the file
-  // are added to the block cache (false for one-off scans such as compactions).
-  Iterator* NewIterator(bool fill_cache = true) const;
+  // Table, unless `keep_open` holds this table: the iterator then keeps it open). The data block
+  // under the iterator is pinned (by a cache handle or owned) until the iterator moves to
+  // another block or is deleted. fill_cache: whether blocks read from the file are added to the
+  // block cache (false for one-off scans such as compactions).
+  Iterator* NewIterator(bool fill_cache = true,
+                        std::shared_ptr<const Table> keep_open = nullptr) const;
 
   // Looks up `key` (an internal key when filter_user_keys): when the filter rules it out,
   // returns OK without calling handle_result. Otherwise seeks the index and the data block it
@@ -94,10 +96,14 @@ class Table {
   // outside the table's data.
   Status DecodeIndexValue(const Slice& index_value, BlockHandle* handle) const;
   // Finds or reads the data block named by an index value (a BlockHandle), or by its handle.
-  Status PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* pinned) const;
-  Status PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* pinned) const;
+  // long_scan: a block read from the file goes into the cache only while that evicts nothing
+  // (a scan of more data than the cache holds must not wipe out what point reads use).
+  Status PinBlock(const Slice& index_value, bool fill_cache, PinnedBlock* pinned,
+                  bool long_scan = false) const;
+  Status PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* pinned,
+                  bool long_scan = false) const;
   // An iterator over the data block named by an index value.
-  Iterator* BlockReader(const Slice& index_value, bool fill_cache) const;
+  Iterator* BlockReader(const Slice& index_value, bool fill_cache, bool long_scan) const;
   Iterator* NewIndexIterator() const;
 
   std::unique_ptr<Rep> rep_;

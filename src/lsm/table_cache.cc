@@ -3,30 +3,6 @@
 #include "lsm/filename.h"
 
 namespace strata::lsm {
-namespace {
-
-// Keeps the table alive for as long as an iterator over it exists.
-class TableIterator final : public Iterator {
- public:
-  TableIterator(std::shared_ptr<Table> table, Iterator* iter)
-      : table_(std::move(table)), iter_(iter) {}
-  bool Valid() const override { return iter_->Valid(); }
-  void SeekToFirst() override { iter_->SeekToFirst(); }
-  void SeekToLast() override { iter_->SeekToLast(); }
-  void Seek(const Slice& target) override { iter_->Seek(target); }
-  void Next() override { iter_->Next(); }
-  void Prev() override { iter_->Prev(); }
-  Slice key() const override { return iter_->key(); }
-  Slice value() const override { return iter_->value(); }
-  Status status() const override { return iter_->status(); }
-
- private:
-  std::shared_ptr<Table> table_;  // declared first: destroyed after the iterator
-  std::unique_ptr<Iterator> iter_;
-};
-
-}  // namespace
-
 TableCache::TableCache(std::string dir, Env* env, const TableOptions& options, size_t capacity)
     : dir_(std::move(dir)), env_(env), options_(options), capacity_(capacity < 8 ? 8 : capacity) {}
 
@@ -83,8 +59,9 @@ Iterator* TableCache::NewIterator(bool fill_cache, uint64_t number, uint64_t fil
 }
 
 Iterator* TableCache::NewIterator(bool fill_cache, std::shared_ptr<Table> table) {
-  Iterator* iter = table->NewIterator(fill_cache);
-  return new TableIterator(std::move(table), iter);
+  // The iterator holds the table itself: no wrapper adds a virtual call to every step.
+  const Table* t = table.get();
+  return t->NewIterator(fill_cache, std::move(table));
 }
 
 Status TableCache::Get(bool fill_cache, uint64_t number, uint64_t file_size,

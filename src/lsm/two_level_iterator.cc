@@ -9,7 +9,7 @@ namespace {
 class TwoLevelIterator final : public Iterator {
  public:
   TwoLevelIterator(Iterator* index_iter, BlockFunction block_function)
-      : index_iter_(index_iter), block_function_(std::move(block_function)) {}
+      : block_function_(std::move(block_function)), index_iter_(index_iter) {}
 
   bool Valid() const override { return data_iter_ != nullptr && data_iter_->Valid(); }
   Slice key() const override { return data_iter_->key(); }
@@ -22,6 +22,7 @@ class TwoLevelIterator final : public Iterator {
   }
 
   void Seek(const Slice& target) override {
+    steps_ = 0;
     index_iter_->Seek(target);
     InitDataBlock();
     if (data_iter_ != nullptr) data_iter_->Seek(target);
@@ -29,6 +30,7 @@ class TwoLevelIterator final : public Iterator {
   }
 
   void SeekToFirst() override {
+    steps_ = 0;
     index_iter_->SeekToFirst();
     InitDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToFirst();
@@ -36,6 +38,7 @@ class TwoLevelIterator final : public Iterator {
   }
 
   void SeekToLast() override {
+    steps_ = 0;
     index_iter_->SeekToLast();
     InitDataBlock();
     if (data_iter_ != nullptr) data_iter_->SeekToLast();
@@ -64,6 +67,7 @@ class TwoLevelIterator final : public Iterator {
         return;
       }
       index_iter_->Next();
+      if (steps_ < kLongScanBlocks) ++steps_;
       InitDataBlock();
       if (data_iter_ != nullptr) data_iter_->SeekToFirst();
     }
@@ -77,6 +81,7 @@ class TwoLevelIterator final : public Iterator {
         return;
       }
       index_iter_->Prev();
+      if (steps_ < kLongScanBlocks) ++steps_;
       InitDataBlock();
       if (data_iter_ != nullptr) data_iter_->SeekToLast();
     }
@@ -96,13 +101,15 @@ class TwoLevelIterator final : public Iterator {
     // Release the old block before opening the new one.
     SetDataIterator(nullptr);
     data_block_handle_.assign(handle.data(), handle.size());
-    SetDataIterator(block_function_(handle));
+    SetDataIterator(block_function_(handle, steps_ >= kLongScanBlocks));
   }
 
-  std::unique_ptr<Iterator> index_iter_;
+  // Declared first, destroyed last: the function may own what the iterators read (the table).
   BlockFunction block_function_;
+  std::unique_ptr<Iterator> index_iter_;
   std::unique_ptr<Iterator> data_iter_;  // may be nullptr
   std::string data_block_handle_;        // index value data_iter_ was opened from
+  int steps_ = 0;  // blocks stepped into since the last seek (up to kLongScanBlocks)
 };
 
 }  // namespace
