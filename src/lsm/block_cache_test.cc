@@ -35,6 +35,17 @@ std::string ValueOf(int i, int version) {
   return v;
 }
 
+// Writes /db/<number>.sst with keys 0..n-1 and their values of `version`; returns its size.
+uint64_t WriteTable(Env* env, const TableOptions& options, uint64_t number, int n, int version) {
+  std::unique_ptr<WritableFile> file;
+  EXPECT_TRUE(env->NewWritableFile(TableFileName("/db", number), &file).ok());
+  TableBuilder builder(options, file.get());
+  for (int i = 0; i < n; i++) builder.Add(Key(i), ValueOf(i, version));
+  EXPECT_TRUE(builder.Finish().ok());
+  EXPECT_TRUE(file->Close().ok());
+  return builder.FileSize();
+}
+
 class BlockCacheTest : public testing::Test {
  protected:
   void Open(size_t cache_bytes) {
@@ -102,15 +113,7 @@ TEST(TableCacheTest, ATableOpenedAgainFindsItsCachedBlocks) {
   options.filter_user_keys = false;
   constexpr int kTables = 12;  // more than the table cache keeps open (8)
   std::vector<uint64_t> sizes;
-  for (int t = 1; t <= kTables; t++) {
-    std::unique_ptr<WritableFile> file;
-    ASSERT_TRUE(env->NewWritableFile(TableFileName("/db", t), &file).ok());
-    TableBuilder builder(options, file.get());
-    for (int i = 0; i < 500; i++) builder.Add(Key(i), ValueOf(i, t));
-    ASSERT_TRUE(builder.Finish().ok());
-    sizes.push_back(builder.FileSize());
-    ASSERT_TRUE(file->Close().ok());
-  }
+  for (int t = 1; t <= kTables; t++) sizes.push_back(WriteTable(env.get(), options, t, 500, t));
   TableCache tables("/db", env.get(), options, 8);
   auto read_table = [&](int t) {
     std::unique_ptr<Iterator> it(tables.NewIterator(true, t, sizes[t - 1]));
@@ -139,13 +142,7 @@ TEST(TableCacheTest, ATableOpenedAgainFindsItsCachedBlocks) {
 // A table of `n` entries of about 110 bytes (about 36 per 4 KiB block) in /db/000001.sst.
 std::unique_ptr<Table> BuildTable(Env* env, const TableOptions& options, int n) {
   EXPECT_TRUE(env->CreateDir("/db").ok());
-  std::unique_ptr<WritableFile> file;
-  EXPECT_TRUE(env->NewWritableFile(TableFileName("/db", 1), &file).ok());
-  TableBuilder builder(options, file.get());
-  for (int i = 0; i < n; i++) builder.Add(Key(i), ValueOf(i, 1));
-  EXPECT_TRUE(builder.Finish().ok());
-  const uint64_t size = builder.FileSize();
-  EXPECT_TRUE(file->Close().ok());
+  const uint64_t size = WriteTable(env, options, 1, n, 1);
   std::unique_ptr<RandomAccessFile> in;
   EXPECT_TRUE(env->NewRandomAccessFile(TableFileName("/db", 1), &in).ok());
   std::unique_ptr<Table> table;
