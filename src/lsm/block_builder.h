@@ -30,6 +30,11 @@ class BlockBuilder {
   Slice Finish();
   // The size of the block Finish() would return now.
   size_t CurrentSizeEstimate() const;
+  // An upper bound of CurrentSizeEstimate() once key and value are added.
+  size_t SizeEstimateAfterAdding(const Slice& key, const Slice& value) const {
+    // Three varint32 lengths and, at most, one more restart point.
+    return CurrentSizeEstimate() + key.size() + value.size() + 3 * 5 + sizeof(uint32_t);
+  }
   bool empty() const { return buffer_.empty(); }
   // The last key added.
   Slice last_key() const { return last_key_; }
