@@ -57,9 +57,9 @@ class MemTable {
       a = DecodeLength(a, &alen);
       b = DecodeLength(b, &blen);
       const uint32_t ua = alen - 8, ub = blen - 8;
-      int r = memcmp(a, b, ua < ub ? ua : ub);
+      // Inline, eight bytes at a time: a call to memcmp was a fifth of a random insert.
+      const int r = CompareBytewise(Slice(a, ua), Slice(b, ub));
       if (r != 0) return r;
-      if (ua != ub) return ua < ub ? -1 : 1;
       const uint64_t ta = DecodeFixed64(a + ua), tb = DecodeFixed64(b + ub);
       return ta > tb ? -1 : (ta < tb ? 1 : 0);  // newer (larger sequence) first
     }
