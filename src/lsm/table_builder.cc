@@ -84,7 +84,6 @@ void TableBuilder::Add(const Slice& key, const Slice& value) {
   r->props.raw_key_bytes += key.size();
   r->props.raw_value_bytes += value.size();
   r->data_block.Add(key, value);
-  if (r->data_block.CurrentSizeEstimate() >= r->options.block_size) Flush();
 }
 
 void TableBuilder::Flush() {
