@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "base/arena.h"
+#include "base/prefetch.h"
 #include "base/random.h"
 
 namespace strata::lsm {
@@ -150,6 +151,8 @@ class SkipList {
     int level = GetMaxHeight() - 1;
     while (true) {
       Node* next = x->Next(level);
+      // Start loading where the search goes if it steps down, while next's key is compared.
+      if (level > 0) PrefetchForRead(x->NoBarrierNext(level - 1));
       if (KeyIsAfterNode(key, next)) {
         x = next;
       } else {
