@@ -57,7 +57,9 @@ class MemTable {
       a = DecodeLength(a, &alen);
       b = DecodeLength(b, &blen);
       const uint32_t ua = alen - 8, ub = blen - 8;
-      // Inline, eight bytes at a time: a call to memcmp was a fifth of a random insert.
+      // Inline, eight bytes at a time: a call to memcmp was a fifth of a random insert. The same
+      // order as InternalKeyComparator::CompareKeys, written out: calling that measured 3-6%
+      // slower on random inserts (it was not inlined into the skiplist search).
       const int r = CompareBytewise(Slice(a, ua), Slice(b, ub));
       if (r != 0) return r;
       const uint64_t ta = DecodeFixed64(a + ua), tb = DecodeFixed64(b + ub);
