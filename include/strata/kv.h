@@ -88,8 +88,8 @@ struct Options {
   size_t block_size = 4096;
   // Entries between full keys in a data block. A point read binary-searches the full keys and
   // then decodes entries one by one, each on a cold cache line when values are ~100 bytes: 4
-  // (LevelDB's and RocksDB's 16) made random reads 1.2x faster at 1M keys for ~2% more bytes,
-  // and left scans as they were (docs/BENCHMARKS.md, "Restart interval").
+  // (LevelDB's and RocksDB's 16) made random reads 1.2x faster at 1M keys for 2-5% larger tables,
+  // and left scans as they were (docs/BENCHMARKS.md, "Restart interval 4 in data blocks").
   int block_restart_interval = 4;
   int l0_compaction_trigger = 4;
   int l0_slowdown_trigger = 20;
