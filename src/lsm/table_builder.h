@@ -24,7 +24,9 @@ struct TableOptions {
   const Comparator* comparator = BytewiseComparator();
   // Uncompressed bytes of a data block before a new one starts.
   size_t block_size = 4096;
-  // Entries between full (not prefix-compressed) keys in a block.
+  // Entries between full (not prefix-compressed) keys in a data block. The engine passes
+  // kv::Options::block_restart_interval (4 by default); 16, LevelDB's, is for tables built
+  // directly, as in tests. Readers need not know it.
   int restart_interval = 16;
   kv::Compression compression = kv::Compression::kLZ4;
   int zstd_level = 3;
