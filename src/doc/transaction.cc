@@ -89,6 +89,7 @@ void Transaction::MultiGet(std::span<const std::string> keys, std::span<std::str
   if (n == 0) return;
   kv::ReadOptions ro;
   ro.snapshot = snapshot_;
+  ro.expect_found = true;
   const std::span<const Slice> engine_keys(unstaged, n);
   if (n == keys.size()) {  // nothing staged: the engine fills the caller's spans
     store_->engine()->MultiGet(ro, engine_keys, values, statuses);

@@ -42,7 +42,8 @@ class Transaction {
   // Reads the key as this transaction sees it and remembers it in the read set.
   Status Get(const std::string& key, std::string* value);
   // Get for each key (statuses[i] and values[i] for keys[i]), the keys not staged here read from
-  // the engine in one kv::Engine::MultiGet.
+  // the engine in one kv::Engine::MultiGet. For records that index entries name: the engine is
+  // told to expect them (kv::ReadOptions::expect_found).
   void MultiGet(std::span<const std::string> keys, std::span<std::string> values,
                 std::span<Status> statuses);
   // An iterator over [lower, upper) as this transaction sees it (staged writes included). Keys

@@ -53,7 +53,9 @@ Status DBImpl::Get(const kv::ReadOptions& options, const Slice& key, std::string
   const SequenceNumber seq = SnapshotSequence(options, versions_->LastSequence());
   LookupKey lkey(key, seq);
   Status s;
-  if (!sv->GetFromMemTables(lkey, value, &s)) s = sv->version->Get(options.fill_cache, lkey, value);
+  if (!sv->GetFromMemTables(lkey, value, &s)) {
+    s = sv->version->Get(options.fill_cache, lkey, value, options.expect_found);
+  }
   ReleaseSuperVersion(sv);
   return s;
 }
@@ -81,7 +83,7 @@ void DBImpl::MultiGet(const kv::ReadOptions& options, std::span<const Slice> key
     item.value = &values[i];
     item_key.push_back(i);
   }
-  sv->version->MultiGet(options.fill_cache, items);
+  sv->version->MultiGet(options.fill_cache, items, options.expect_found);
   for (size_t k = 0; k < items.size(); k++) statuses[item_key[k]] = std::move(items[k].status);
   ReleaseSuperVersion(sv);
 }

@@ -223,6 +223,50 @@ TEST_F(DBTest, IdleMaintenanceFlushesAndMergesLevel0) {
   EXPECT_EQ(db_->GetStats().engine_bytes_written, written);
 }
 
+// expect_found skips the filters of the deepest level only: answers stay those of a plain Get
+// (present, overwritten above, deleted above, never written), and a key that is missing after
+// all costs a block lookup there instead of a filter probe.
+TEST_F(DBTest, ExpectFoundSkipsOnlyTheDeepestLevelsFilters) {
+  for (int i = 0; i < 4000; i += 2) ASSERT_TRUE(db_->Put(Key(i), "old" + Key(i)).ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  for (int i = 0; i < 4000; i += 10) ASSERT_TRUE(db_->Put(Key(i), "new").ok());
+  for (int i = 4; i < 4000; i += 10) ASSERT_TRUE(db_->Delete(Key(i)).ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  ASSERT_GT(impl()->NumFilesAtLevel(0), 0) << "the overwrites should sit above the old data";
+
+  kv::ReadOptions hinted;
+  hinted.expect_found = true;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 4000; i++) keys.push_back(Key(i));
+  std::vector<Slice> slices(keys.begin(), keys.end());
+  std::vector<std::string> values(keys.size());
+  std::vector<Status> statuses(keys.size());
+  db_->MultiGet(hinted, slices, values, statuses);
+  for (size_t i = 0; i < keys.size(); i++) {
+    std::string v;
+    Status s = db_->Get(hinted, keys[i], &v);
+    const std::string expected = Get(keys[i]);
+    EXPECT_EQ(s.IsNotFound() ? "NOT_FOUND" : s.ok() ? v : s.ToString(), expected) << keys[i];
+    EXPECT_EQ(statuses[i].IsNotFound() ? "NOT_FOUND"
+              : statuses[i].ok()       ? values[i]
+                                       : statuses[i].ToString(),
+              expected)
+        << keys[i];
+  }
+
+  // Odd keys were never written: the filters rule nearly all of them out, unless skipped.
+  auto block_lookups = [&](const kv::ReadOptions& ro) {
+    const kv::Stats before = db_->GetStats();
+    std::string v;
+    for (int i = 1; i < 2000; i += 2) EXPECT_TRUE(db_->Get(ro, Key(i), &v).IsNotFound());
+    const kv::Stats after = db_->GetStats();
+    return (after.block_cache_hits + after.block_cache_misses) -
+           (before.block_cache_hits + before.block_cache_misses);
+  };
+  EXPECT_LT(block_lookups(kv::ReadOptions()), 100u);
+  EXPECT_GE(block_lookups(hinted), 1000u);
+}
+
 TEST_F(DBTest, StatsReportWriteAmplification) {
   for (int i = 0; i < 5000; i++) ASSERT_TRUE(db_->Put(Key(i), std::string(100, 'v')).ok());
   ASSERT_TRUE(db_->Flush().ok());

@@ -502,8 +502,9 @@ bool Table::PrefixMayMatch(const Slice& prefix) const {
 }
 
 Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
-                          void (*handle_result)(void* arg, const Slice& k, const Slice& v)) const {
-  if (!KeyMayMatch(key)) return Status::OK();
+                          void (*handle_result)(void* arg, const Slice& k, const Slice& v),
+                          bool use_filter) const {
+  if (use_filter && !KeyMayMatch(key)) return Status::OK();
   Slice index_value;
   std::unique_ptr<Iterator> index_iter;
   const PointIndex& pi = rep_->point_index;
@@ -540,7 +541,7 @@ void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
     const Rep& r = *lookups[i].table->rep_;
     lookups[i].status = Status::OK();
     steps[i].live = true;
-    if (r.filter_data == nullptr) continue;
+    if (r.filter_data == nullptr || !lookups[i].use_filter) continue;
     steps[i].filter_hash = BloomFilterView::KeyHash(r.FilterProbeKey(lookups[i].key));
     r.filter.Prefetch(steps[i].filter_hash);
   }
@@ -549,13 +550,14 @@ void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
     BatchLookup& l = lookups[i];
     Step& step = steps[i];
     const Rep& r = *l.table->rep_;
-    if (r.filter_data != nullptr && !r.filter.MayMatchHash(step.filter_hash)) {
+    if (r.filter_data != nullptr && l.use_filter && !r.filter.MayMatchHash(step.filter_hash)) {
       step.live = false;
       continue;
     }
     const PointIndex& pi = r.point_index;
     if (pi.size() == 0) {  // an index without the point index: the one-by-one path
-      l.status = l.table->InternalGet(l.key, fill_cache, l.arg, l.handle_result);
+      l.status = l.table->InternalGet(l.key, fill_cache, l.arg, l.handle_result,
+                                      /*use_filter=*/false);  // passed above
       step.live = false;
       continue;
     }

@@ -54,8 +54,10 @@ class Table {
   // returns OK without calling handle_result. Otherwise seeks the index and the data block it
   // names, and calls handle_result(arg, k, v) for the first entry k >= key in that block, if
   // any (the bytes are valid only during the call). Errors come back as the return value.
+  // use_filter false skips the filter (the caller expects the key to be there).
   Status InternalGet(const Slice& key, bool fill_cache, void* arg,
-                     void (*handle_result)(void* arg, const Slice& k, const Slice& v)) const;
+                     void (*handle_result)(void* arg, const Slice& k, const Slice& v),
+                     bool use_filter = true) const;
 
   // One lookup of a MultiGet batch: table, key, arg and handle_result as for InternalGet;
   // MultiGet sets status to what InternalGet would return.
@@ -64,6 +66,7 @@ class Table {
     Slice key;
     void* arg = nullptr;
     void (*handle_result)(void* arg, const Slice& k, const Slice& v) = nullptr;
+    bool use_filter = true;
     Status status;
   };
   // InternalGet for every lookup (on any mix of tables), done in passes over the whole batch:

@@ -66,10 +66,10 @@ Iterator* TableCache::NewIterator(bool fill_cache, std::shared_ptr<Table> table)
 
 Status TableCache::Get(bool fill_cache, uint64_t number, uint64_t file_size,
                        const Slice& internal_key, void* arg,
-                       void (*handle_result)(void*, const Slice&, const Slice&)) {
+                       void (*handle_result)(void*, const Slice&, const Slice&), bool use_filter) {
   std::shared_ptr<Table> table;
   STRATA_RETURN_IF_ERROR(FindTable(number, file_size, &table));
-  return table->InternalGet(internal_key, fill_cache, arg, handle_result);
+  return table->InternalGet(internal_key, fill_cache, arg, handle_result, use_filter);
 }
 
 uint64_t TableCache::CacheId(uint64_t number) {

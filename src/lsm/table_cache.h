@@ -30,7 +30,8 @@ class TableCache {
 
   // Calls handle_result with the first entry >= internal_key, if the table may have it.
   Status Get(bool fill_cache, uint64_t number, uint64_t file_size, const Slice& internal_key,
-             void* arg, void (*handle_result)(void*, const Slice&, const Slice&));
+             void* arg, void (*handle_result)(void*, const Slice&, const Slice&),
+             bool use_filter = true);
 
   // Forgets a deleted file. Its open table is retired: EraseRetiredBlocks drops its blocks
   // from the block cache (a table closed earlier leaves them to age out).

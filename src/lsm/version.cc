@@ -200,33 +200,45 @@ uint64_t Version::NumLevelBytes(int level) const {
   return sum;
 }
 
-Status Version::Get(bool fill_cache, const LookupKey& k, std::string* value) {
+// The deepest level with files: with kv::ReadOptions::expect_found, its filters are skipped (a
+// key that exists and is in no level above is in it, and its filter cannot rule that out).
+int Version::DeepestLevel() const {
+  for (int level = kNumLevels - 1; level > 0; level--) {
+    if (!files_[level].empty()) return level;
+  }
+  return 0;
+}
+
+Status Version::Get(bool fill_cache, const LookupKey& k, std::string* value, bool expect_found) {
   const InternalKeyComparator& icmp = *vset_->icmp_;
   const Comparator* ucmp = icmp.user_comparator();
   const Slice ikey = k.internal_key();
   const Slice user_key = k.user_key();
   GetContext ctx{ucmp, user_key, value};
   Status result;
-  // True when table f settles the key, with its status in result.
-  auto search = [&](const FileMetaData* f) {
+  // L0 files overlap, so only a deeper level may skip its filter.
+  const int unfiltered = expect_found ? DeepestLevel() : 0;
+  // True when table f (at `level`) settles the key, with its status in result.
+  auto search = [&](const FileMetaData* f, int level) {
     ctx.state = GetState::kNotFound;
-    result = vset_->table_cache_->Get(fill_cache, f->number, f->file_size, ikey, &ctx, SaveValue);
+    result = vset_->table_cache_->Get(fill_cache, f->number, f->file_size, ikey, &ctx, SaveValue,
+                                      /*use_filter=*/level == 0 || level != unfiltered);
     return !result.ok() || Settles(ctx.state, f->number, &result);
   };
 
   // Level 0 files may overlap: search every candidate, newest first.
   const auto& l0 = files_[0];
   for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
-    if (Covers(ucmp, user_key, *it) && search(*it)) return result;
+    if (Covers(ucmp, user_key, *it) && search(*it, 0)) return result;
   }
   for (int level = 1; level < kNumLevels; level++) {
     const FileMetaData* f = FileHolding(icmp, files_[level], ikey, user_key);
-    if (f != nullptr && search(f)) return result;
+    if (f != nullptr && search(f, level)) return result;
   }
   return Status::NotFound();
 }
 
-void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items) {
+void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items, bool expect_found) {
   const InternalKeyComparator& icmp = *vset_->icmp_;
   const Comparator* ucmp = icmp.user_comparator();
   // Walked in key order, so that neighbours in one table find it once.
@@ -244,7 +256,8 @@ void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items) {
   std::vector<std::pair<size_t, uint64_t>> owners;  // item and file number of each lookup
   std::vector<std::shared_ptr<Table>> tables;       // held while the batch runs
   const FileMetaData* last_file = nullptr;
-  auto add = [&](size_t i, const FileMetaData* f) {
+  const int unfiltered = expect_found ? DeepestLevel() : 0;
+  auto add = [&](size_t i, const FileMetaData* f, int level) {
     if (f != last_file) {
       std::shared_ptr<Table> table;
       Status s = vset_->table_cache_->FindTable(f->number, f->file_size, &table);
@@ -261,6 +274,7 @@ void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items) {
                                          .key = items[i].key->internal_key(),
                                          .arg = &ctx[i],
                                          .handle_result = SaveValue,
+                                         .use_filter = level == 0 || level != unfiltered,
                                          .status = Status::OK()});
     owners.emplace_back(i, f->number);
   };
@@ -286,7 +300,7 @@ void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items) {
   for (auto it = l0.rbegin(); it != l0.rend(); ++it) {
     const FileMetaData* f = *it;
     for (size_t i : order) {
-      if (!items[i].done && Covers(ucmp, items[i].key->user_key(), f)) add(i, f);
+      if (!items[i].done && Covers(ucmp, items[i].key->user_key(), f)) add(i, f, 0);
     }
     run();
   }
@@ -296,7 +310,7 @@ void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items) {
       if (items[i].done) continue;
       const LookupKey& key = *items[i].key;
       const FileMetaData* f = FileHolding(icmp, files_[level], key.internal_key(), key.user_key());
-      if (f != nullptr) add(i, f);
+      if (f != nullptr) add(i, f, level);
     }
     run();
   }

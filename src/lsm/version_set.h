@@ -28,7 +28,8 @@ class Compaction;
 class Version {
  public:
   // Looks key up in the tables, newest first. OK with *value, NotFound, or an error.
-  Status Get(bool fill_cache, const LookupKey& key, std::string* value);
+  // expect_found: kv::ReadOptions::expect_found.
+  Status Get(bool fill_cache, const LookupKey& key, std::string* value, bool expect_found = false);
   // Get for every item not yet done, which it marks done with Get's status. The lookups that
   // reach one level go to Table::MultiGet as one batch, so their memory reads overlap.
   struct MultiGetItem {
@@ -37,7 +38,7 @@ class Version {
     Status status;
     bool done = false;
   };
-  void MultiGet(bool fill_cache, std::span<MultiGetItem> items);
+  void MultiGet(bool fill_cache, std::span<MultiGetItem> items, bool expect_found = false);
 
   // What a scan may visit, in user keys. Files wholly outside [*lower, *upper) (nullptr:
   // unbounded) are left out; with a prefix (every key in the bounds has it as its filter
@@ -60,6 +61,8 @@ class Version {
 
   int NumFiles(int level) const { return static_cast<int>(files_[level].size()); }
   uint64_t NumLevelBytes(int level) const;
+  // The deepest level holding files (0 when only level 0 does).
+  int DeepestLevel() const;
   const std::vector<FileMetaData*>& files(int level) const { return files_[level]; }
 
   void Ref() { ++refs_; }
