@@ -119,9 +119,9 @@ struct ReadOptions {
   std::optional<std::string> upper_bound;
   // Keep blocks read by this operation in the block cache.
   bool fill_cache = true;
-  // Gets only: a hint that the keys exist (an index entry names them). A table that holds a
-  // key cannot have a filter ruling it out, so Strata skips the filters of the deepest level,
-  // where a lookup that got that far must find its key. Reads are correct either way; a key
+  // Get and MultiGet only: a hint that the keys exist (an index entry names them). A table that
+  // holds a key cannot have a filter ruling it out, so Strata skips the filters of the deepest
+  // level, where a lookup that got that far must find its key. Reads are correct either way; a key
   // that is missing after all costs an index and a block search there. Others ignore it.
   bool expect_found = false;
 };

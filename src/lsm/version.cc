@@ -200,13 +200,14 @@ uint64_t Version::NumLevelBytes(int level) const {
   return sum;
 }
 
-// The deepest level with files: with kv::ReadOptions::expect_found, its filters are skipped (a
-// key that exists and is in no level above is in it, and its filter cannot rule that out).
-int Version::DeepestLevel() const {
+// A key that exists and is in no level above the deepest is in it, where its table's filter
+// cannot rule it out: probing that filter only costs a cache miss.
+int Version::UnfilteredLevel(bool expect_found) const {
+  if (!expect_found) return -1;
   for (int level = kNumLevels - 1; level > 0; level--) {
     if (!files_[level].empty()) return level;
   }
-  return 0;
+  return -1;
 }
 
 Status Version::Get(bool fill_cache, const LookupKey& k, std::string* value, bool expect_found) {
@@ -216,13 +217,12 @@ Status Version::Get(bool fill_cache, const LookupKey& k, std::string* value, boo
   const Slice user_key = k.user_key();
   GetContext ctx{ucmp, user_key, value};
   Status result;
-  // L0 files overlap, so only a deeper level may skip its filter.
-  const int unfiltered = expect_found ? DeepestLevel() : 0;
+  const int unfiltered = UnfilteredLevel(expect_found);
   // True when table f (at `level`) settles the key, with its status in result.
   auto search = [&](const FileMetaData* f, int level) {
     ctx.state = GetState::kNotFound;
     result = vset_->table_cache_->Get(fill_cache, f->number, f->file_size, ikey, &ctx, SaveValue,
-                                      /*use_filter=*/level == 0 || level != unfiltered);
+                                      /*use_filter=*/level != unfiltered);
     return !result.ok() || Settles(ctx.state, f->number, &result);
   };
 
@@ -256,7 +256,7 @@ void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items, bool expe
   std::vector<std::pair<size_t, uint64_t>> owners;  // item and file number of each lookup
   std::vector<std::shared_ptr<Table>> tables;       // held while the batch runs
   const FileMetaData* last_file = nullptr;
-  const int unfiltered = expect_found ? DeepestLevel() : 0;
+  const int unfiltered = UnfilteredLevel(expect_found);
   auto add = [&](size_t i, const FileMetaData* f, int level) {
     if (f != last_file) {
       std::shared_ptr<Table> table;
@@ -274,7 +274,7 @@ void Version::MultiGet(bool fill_cache, std::span<MultiGetItem> items, bool expe
                                          .key = items[i].key->internal_key(),
                                          .arg = &ctx[i],
                                          .handle_result = SaveValue,
-                                         .use_filter = level == 0 || level != unfiltered,
+                                         .use_filter = level != unfiltered,
                                          .status = Status::OK()});
     owners.emplace_back(i, f->number);
   };

@@ -61,8 +61,9 @@ class Version {
 
   int NumFiles(int level) const { return static_cast<int>(files_[level].size()); }
   uint64_t NumLevelBytes(int level) const;
-  // The deepest level holding files (0 when only level 0 does).
-  int DeepestLevel() const;
+  // The level whose filters kv::ReadOptions::expect_found skips: the deepest one holding files,
+  // below level 0 (whose files overlap); -1 when there is none or the hint is off.
+  int UnfilteredLevel(bool expect_found) const;
   const std::vector<FileMetaData*>& files(int level) const { return files_[level]; }
 
   void Ref() { ++refs_; }
