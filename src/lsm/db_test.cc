@@ -39,9 +39,13 @@ class DBTest : public testing::Test {
     ro.snapshot = snap;
     std::string v;
     Status s = db_->Get(ro, k, &v);
+    return Outcome(s, v);
+  }
+  // A read's answer as one string: the value, "NOT_FOUND", or the error.
+  static std::string Outcome(const Status& s, const std::string& value) {
     if (s.IsNotFound()) return "NOT_FOUND";
     if (!s.ok()) return s.ToString();
-    return v;
+    return value;
   }
   static std::string Key(int i) {
     char buf[32];
@@ -246,12 +250,8 @@ TEST_F(DBTest, ExpectFoundSkipsOnlyTheDeepestLevelsFilters) {
     std::string v;
     Status s = db_->Get(hinted, keys[i], &v);
     const std::string expected = Get(keys[i]);
-    EXPECT_EQ(s.IsNotFound() ? "NOT_FOUND" : s.ok() ? v : s.ToString(), expected) << keys[i];
-    EXPECT_EQ(statuses[i].IsNotFound() ? "NOT_FOUND"
-              : statuses[i].ok()       ? values[i]
-                                       : statuses[i].ToString(),
-              expected)
-        << keys[i];
+    EXPECT_EQ(Outcome(s, v), expected) << keys[i];
+    EXPECT_EQ(Outcome(statuses[i], values[i]), expected) << keys[i];
   }
 
   // Odd keys were never written: the filters rule nearly all of them out, unless skipped.

@@ -530,7 +530,8 @@ Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
 
 void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
   struct Step {
-    bool live = false;  // a data block is still to be searched
+    bool live = false;      // a data block is still to be searched
+    bool filtered = false;  // the table's filter is to be probed with filter_hash
     uint64_t filter_hash = 0;
     BlockHandle handle;
     PinnedBlock pinned;
@@ -542,6 +543,7 @@ void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
     lookups[i].status = Status::OK();
     steps[i].live = true;
     if (r.filter_data == nullptr || !lookups[i].use_filter) continue;
+    steps[i].filtered = true;
     steps[i].filter_hash = BloomFilterView::KeyHash(r.FilterProbeKey(lookups[i].key));
     r.filter.Prefetch(steps[i].filter_hash);
   }
@@ -550,7 +552,7 @@ void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
     BatchLookup& l = lookups[i];
     Step& step = steps[i];
     const Rep& r = *l.table->rep_;
-    if (r.filter_data != nullptr && l.use_filter && !r.filter.MayMatchHash(step.filter_hash)) {
+    if (step.filtered && !r.filter.MayMatchHash(step.filter_hash)) {
       step.live = false;
       continue;
     }
