@@ -580,6 +580,8 @@ std::string ApplyEngineOption(const std::string& setting, kv::Options* options) 
     options->l0_slowdown_trigger = static_cast<int>(value);
   } else if (name == "l0_stop_trigger") {
     options->l0_stop_trigger = static_cast<int>(value);
+  } else if (name == "memtables_per_flush") {
+    options->memtables_per_flush = static_cast<int>(value);
   } else if (name == "max_immutable_memtables") {
     options->max_immutable_memtables = static_cast<int>(value);
   } else if (name == "target_file_size") {

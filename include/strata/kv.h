@@ -66,9 +66,9 @@ struct Options {
   std::optional<Compression> compression;
   // Bloom filter bits per key; 0 disables filters.
   std::optional<int> bloom_bits_per_key;
-  // 16 MiB memtables stay within a CPU's last-level cache, which makes inserts and scans of the
-  // newest data faster than larger ones; a 256 MiB block cache holds the uncompressed blocks of
-  // about two million small records. Peak memory is about
+  // A 16 MiB write buffer (four memtables, see memtables_per_flush) keeps level-0 tables large
+  // while each skiplist stays small enough to insert into quickly; a 256 MiB block cache holds
+  // the uncompressed blocks of about two million small records. Peak memory is about
   // write_buffer_size * (1 + max_immutable_memtables) + block_cache_size + 64 MiB.
   static constexpr size_t kStrataWriteBufferSize = 16 << 20;
   static constexpr size_t kStrataBlockCacheSize = 256 << 20;
@@ -94,7 +94,14 @@ struct Options {
   int l0_compaction_trigger = 4;
   int l0_slowdown_trigger = 20;
   int l0_stop_trigger = 36;
+  // Full write buffers that may wait for their flush before writers wait.
   int max_immutable_memtables = 2;
+  // The write buffer is this many memtables, filled one after another and flushed together as
+  // one level-0 table (RocksDB's min_write_buffer_number_to_merge). A skiplist a quarter the size
+  // inserts faster: fewer levels to descend, more of it in the CPU cache. Level-0 tables, WAL
+  // switches and compaction stay as they are for the whole buffer (docs/BENCHMARKS.md, "A write
+  // buffer of four memtables").
+  int memtables_per_flush = 4;
   uint64_t target_file_size = 64ull << 20;
   uint64_t max_bytes_for_level_base = 256ull << 20;
   int level_size_multiplier = 10;
@@ -198,7 +205,8 @@ class Engine {
   virtual uint64_t ApproximateSize(const Slice& begin, const Slice& end) = 0;
 
   virtual Stats GetStats() = 0;
-  // Named properties ("strata.stats", "strata.levels", ...); nullopt when unknown.
+  // Named properties ("strata.stats", "strata.levels", "strata.num-files-at-levelN",
+  // "strata.num-immutable-memtables"); nullopt when unknown.
   virtual std::optional<std::string> GetProperty(std::string_view name);
 
   // Flushes what must be flushed and releases files; later calls return an error.

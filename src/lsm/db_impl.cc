@@ -29,6 +29,8 @@ DBImpl::DBImpl(const std::string& dir, const kv::Options& options)
   write_buffer_size_ = *options_.write_buffer_size;
   env_ = options_.env;
   options_.max_immutable_memtables = std::clamp(options_.max_immutable_memtables, 1, 8);
+  options_.memtables_per_flush = std::clamp(options_.memtables_per_flush, 1, 16);
+  memtable_size_ = std::max<size_t>(write_buffer_size_ / options_.memtables_per_flush, 1);
   options_.l0_compaction_trigger = std::max(options_.l0_compaction_trigger, 1);
   options_.l0_slowdown_trigger =
       std::max(options_.l0_slowdown_trigger, options_.l0_compaction_trigger);
@@ -161,15 +163,12 @@ Status DBImpl::Recover(std::unique_lock<std::mutex>& lock) {
 
   VersionEdit edit;
   SequenceNumber max_sequence = versions_->LastSequence();
-  mem_ = new MemTable(icmp_, write_buffer_size_, options_.prefix_extractor.get());
-  mem_->Ref();
+  // Replay fills whole write buffers, each written to a table as the flush thread would.
+  mem_ = NewMemTable(write_buffer_size_);
   for (uint64_t number : wals) STRATA_RETURN_IF_ERROR(ReplayWal(number, &max_sequence, &edit));
-  if (mem_->NumEntries() > 0) {
-    STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, &edit));
-    mem_->Unref();
-    mem_ = new MemTable(icmp_, write_buffer_size_, options_.prefix_extractor.get());
-    mem_->Ref();
-  }
+  if (mem_->NumEntries() > 0) STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, &edit));
+  mem_->Unref();
+  mem_ = NewMemTable(memtable_size_);
   versions_->SetLastSequence(max_sequence);
 
   wal_number_ = versions_->NewFileNumber();
@@ -226,8 +225,7 @@ Status DBImpl::ReplayWal(uint64_t number, SequenceNumber* max_sequence, VersionE
     if (mem_->ApproximateMemoryUsage() > write_buffer_size_) {
       STRATA_RETURN_IF_ERROR(WriteLevel0Table(mem_, edit));
       mem_->Unref();
-      mem_ = new MemTable(icmp_, write_buffer_size_, options_.prefix_extractor.get());
-      mem_->Ref();
+      mem_ = NewMemTable(write_buffer_size_);
     }
   }
   STRATA_RETURN_IF_ERROR(s);
@@ -324,6 +322,29 @@ void DBImpl::RemoveObsoleteFiles() {
       env_->RemoveFile(dir_ + "/" + name);
     }
   }
+}
+
+MemTable* DBImpl::NewMemTable(size_t size) {
+  auto* mem = new MemTable(icmp_, size, options_.prefix_extractor.get());
+  mem->Ref();
+  return mem;
+}
+
+size_t DBImpl::FillingImmutables() const {
+  size_t n = 0;
+  for (auto it = imm_.rbegin(); it != imm_.rend() && it->wal_number == wal_number_; ++it) n++;
+  return n;
+}
+
+int DBImpl::SealedBuffers() const {
+  int n = 0;
+  uint64_t last = 0;
+  for (const ImmutableMemTable& imm : imm_) {
+    if (imm.wal_number == wal_number_) break;
+    if (n == 0 || imm.wal_number != last) n++;
+    last = imm.wal_number;
+  }
+  return n;
 }
 
 void DBImpl::InstallSuperVersion() {

@@ -72,6 +72,9 @@ class DBImpl final : public kv::Engine {
     std::multiset<SequenceNumber> sequences;
   };
   struct ManualCompaction;
+  // The memtables of one write buffer share its WAL. While that WAL is the current one the
+  // buffer is still filling; once closed, the buffer is sealed and its memtables are flushed
+  // together into one table.
   struct ImmutableMemTable {
     MemTable* mem;
     uint64_t wal_number;  // the WAL holding this memtable's writes
@@ -109,6 +112,11 @@ class DBImpl final : public kv::Engine {
   // Drops the references `sv` holds and deletes it. REQUIRES: mu_ held, no reader left.
   void FreeSuperVersion(SuperVersion* sv);
   Status CheckOpen() const;
+  MemTable* NewMemTable(size_t size);
+  // REQUIRES: mu_ held. Immutable memtables of the buffer still filling (sharing the current WAL).
+  size_t FillingImmutables() const;
+  // REQUIRES: mu_ held. Sealed write buffers waiting for the flush thread.
+  int SealedBuffers() const;
 
   // db_impl_write.cc
   Status WriteImpl(const kv::WriteOptions& options, const WriteBatch* batch, bool force_flush);
@@ -122,7 +130,8 @@ class DBImpl final : public kv::Engine {
   // released: thousands of erases must not hold up writers.
   void EraseRetiredBlocks(std::unique_lock<std::mutex>& lock);
   void CompactionThread();
-  Status FlushOldestImmutable(std::unique_lock<std::mutex>& lock);
+  // Writes the memtables of the oldest sealed write buffer to one level-0 table.
+  Status FlushOldestBuffer(std::unique_lock<std::mutex>& lock);
   Status BackgroundCompaction(std::unique_lock<std::mutex>& lock);
   Status DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& lock);
   bool IdleMaintenanceDue();
@@ -133,6 +142,7 @@ class DBImpl final : public kv::Engine {
   const std::string dir_;
   kv::Options options_;  // with every optional setting resolved
   size_t write_buffer_size_;
+  size_t memtable_size_;  // write_buffer_size_ / memtables_per_flush
   Env* env_;
   const InternalKeyComparator icmp_;
   std::unique_ptr<Cache> block_cache_;
@@ -149,7 +159,7 @@ class DBImpl final : public kv::Engine {
   Status bg_error_;
 
   MemTable* mem_ = nullptr;
-  std::deque<ImmutableMemTable> imm_;  // oldest first
+  std::deque<ImmutableMemTable> imm_;  // oldest first; sealed buffers, then the filling one's
   SuperVersion* super_version_ = nullptr;
 
   uint64_t wal_number_ = 0;

@@ -2,6 +2,7 @@
 // held up by a long compaction); another runs leveled compactions.
 #include "lsm/db_impl.h"
 #include "lsm/filename.h"
+#include "lsm/merging_iterator.h"
 #include "lsm/table_builder.h"
 
 namespace strata::lsm {
@@ -18,10 +19,10 @@ void DBImpl::FlushThread() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     EraseRetiredBlocks(lock);  // of the files the last flush made obsolete
-    while (!shutting_down_ && (imm_.empty() || !bg_error_.ok())) work_cv_.wait(lock);
+    while (!shutting_down_ && (SealedBuffers() == 0 || !bg_error_.ok())) work_cv_.wait(lock);
     if (shutting_down_) break;  // unflushed memtables stay in their WALs and are replayed
     flush_running_ = true;
-    Status s = FlushOldestImmutable(lock);
+    Status s = FlushOldestBuffer(lock);
     flush_running_ = false;
     if (!s.ok()) RecordBackgroundError(s);
     bg_done_cv_.notify_all();
@@ -36,15 +37,22 @@ void DBImpl::EraseRetiredBlocks(std::unique_lock<std::mutex>& lock) {
   lock.lock();
 }
 
-Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>& lock) {
-  MemTable* mem = imm_.front().mem;
-  // Once this memtable is in a table, every WAL before the next one is obsolete.
-  const uint64_t next_wal = imm_.size() > 1 ? imm_[1].wal_number : wal_number_;
+Status DBImpl::FlushOldestBuffer(std::unique_lock<std::mutex>& lock) {
+  // The oldest sealed buffer: the memtables at the front that share its WAL.
+  const uint64_t wal = imm_.front().wal_number;
+  std::vector<MemTable*> mems;
+  for (size_t i = 0; i < imm_.size() && imm_[i].wal_number == wal; i++) mems.push_back(imm_[i].mem);
+  // Once these memtables are in a table, every WAL before the next one is obsolete.
+  const uint64_t next_wal = mems.size() < imm_.size() ? imm_[mems.size()].wal_number : wal_number_;
   FileMetaData meta;
   meta.number = versions_->NewFileNumber();
   pending_outputs_.insert(meta.number);
   lock.unlock();
-  std::unique_ptr<Iterator> iter(mem->NewIterator());
+  // The flush thread alone pops imm_, so the memtables stay referenced meanwhile.
+  std::vector<Iterator*> children;
+  for (auto it = mems.rbegin(); it != mems.rend(); ++it) children.push_back((*it)->NewIterator());
+  std::unique_ptr<Iterator> iter(
+      children.size() == 1 ? children[0] : NewMergingIterator(&icmp_, std::move(children)));
   Status s = BuildTable(iter.get(), &meta);
   iter.reset();
   lock.lock();
@@ -59,8 +67,10 @@ Status DBImpl::FlushOldestImmutable(std::unique_lock<std::mutex>& lock) {
   }
   pending_outputs_.erase(meta.number);
   if (s.ok()) {
-    imm_.pop_front();
-    mem->Unref();
+    for (MemTable* mem : mems) {
+      imm_.pop_front();
+      mem->Unref();
+    }
     InstallSuperVersion();
     flushes_++;
     RemoveObsoleteFiles();
@@ -320,8 +330,8 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
 Status DBImpl::WaitForBackgroundWork() {
   std::unique_lock<std::mutex> lock(mu_);
   while (bg_error_.ok() && !shutting_down_ &&
-         (!imm_.empty() || flush_running_ || compaction_running_ || versions_->NeedsCompaction() ||
-          manual_compaction_ != nullptr)) {
+         (SealedBuffers() > 0 || flush_running_ || compaction_running_ ||
+          versions_->NeedsCompaction() || manual_compaction_ != nullptr)) {
     work_cv_.notify_all();
     bg_done_cv_.wait(lock);
   }

@@ -196,6 +196,10 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
     if (level < 0 || level >= kNumLevels) return std::nullopt;
     return std::to_string(NumFilesAtLevel(level));
   }
+  if (name == "strata.num-immutable-memtables") {
+    std::lock_guard<std::mutex> g(mu_);
+    return std::to_string(imm_.size());
+  }
   if (name == "strata.levels") {
     std::lock_guard<std::mutex> g(mu_);
     if (!versions_) return std::nullopt;

@@ -48,7 +48,13 @@ Status DBImpl::Write(const kv::WriteOptions& options, const WriteBatch& batch) {
 Status DBImpl::Flush() {
   STRATA_RETURN_IF_ERROR(WriteImpl(kv::WriteOptions(), nullptr, true));
   std::unique_lock<std::mutex> lock(mu_);
-  while (!imm_.empty() && bg_error_.ok() && !shutting_down_) bg_done_cv_.wait(lock);
+  // Wait for the buffers sealed so far. Later writes may already fill memtables of the next
+  // buffer, which is flushed only once it is full: waiting for it could last forever.
+  const uint64_t sealed_below = wal_number_;
+  while (!imm_.empty() && imm_.front().wal_number < sealed_below && bg_error_.ok() &&
+         !shutting_down_) {
+    bg_done_cv_.wait(lock);
+  }
   return bg_error_;
 }
 
@@ -147,12 +153,20 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
       continue;
     }
     // An empty memtable never switches: its arena's first block alone may exceed a tiny buffer.
-    if (!force &&
-        (mem_->NumEntries() == 0 || mem_->ApproximateMemoryUsage() <= write_buffer_size_)) {
+    if (!force && (mem_->NumEntries() == 0 || mem_->ApproximateMemoryUsage() <= memtable_size_)) {
       return Status::OK();
     }
-    if (force && mem_->NumEntries() == 0) return Status::OK();  // nothing to flush
-    if (imm_.size() >= static_cast<size_t>(options_.max_immutable_memtables) ||
+    const size_t filling = FillingImmutables();
+    if (force && mem_->NumEntries() == 0 && filling == 0) return Status::OK();  // nothing to flush
+    if (!force && filling + 1 < static_cast<size_t>(options_.memtables_per_flush)) {
+      // The write buffer has room for another memtable: switch, keeping the WAL.
+      imm_.push_back({mem_, wal_number_});
+      mem_ = NewMemTable(memtable_size_);
+      InstallSuperVersion();
+      return Status::OK();
+    }
+    // The write buffer is full, or a flush was asked for: seal it by closing its WAL.
+    if (SealedBuffers() >= options_.max_immutable_memtables ||
         l0_files >= options_.l0_stop_trigger) {
       // Memory or L0 is full: wait for the background threads.
       const uint64_t start = env_->NowMicros();
@@ -161,7 +175,7 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
       stall_micros_ += env_->NowMicros() - start;
       continue;
     }
-    // Switch to a new memtable and WAL.
+    // Switch to a new WAL and, unless it is empty, a new memtable.
     const uint64_t number = versions_->NewFileNumber();
     std::unique_ptr<WritableFile> file;
     Status s = env_->NewLogFile(WalFileName(dir_, number), &file);
@@ -176,12 +190,13 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
       RecordBackgroundError(closed);
       return closed;
     }
-    imm_.push_back({mem_, wal_number_});
+    if (mem_->NumEntries() > 0) {
+      imm_.push_back({mem_, wal_number_});
+      mem_ = NewMemTable(memtable_size_);
+    }
     wal_number_ = number;
     wal_file_ = std::move(file);
     wal_ = std::make_unique<WalWriter>(wal_file_.get(), number);
-    mem_ = new MemTable(icmp_, write_buffer_size_, options_.prefix_extractor.get());
-    mem_->Ref();
     InstallSuperVersion();
     force = false;
     work_cv_.notify_all();

@@ -202,6 +202,82 @@ TEST_F(DBTest, SnapshotSurvivesCompaction) {
   EXPECT_EQ(Get(Key(2)), "new2");
 }
 
+// A write buffer of several memtables: a full memtable gives way to a new one without a flush,
+// and the full buffer becomes one level-0 table in which the newest write of each key wins.
+TEST_F(DBTest, WriteBufferOfFourMemtablesFlushesAsOneTable) {
+  options_.write_buffer_size = 256 << 10;
+  options_.memtables_per_flush = 4;
+  options_.l0_compaction_trigger = 100;  // no compaction: each table is one flush
+  options_.l0_slowdown_trigger = 100;
+  options_.l0_stop_trigger = 100;
+  Reopen();
+  auto immutables = [&] {
+    return std::stoi(db_->GetProperty("strata.num-immutable-memtables").value_or("-1"));
+  };
+  auto tables = [&] {
+    int n = 0;
+    for (int level = 0; level < kNumLevels; level++) n += impl()->NumFilesAtLevel(level);
+    return n;
+  };
+  std::map<std::string, std::string> model;
+  Random rnd(17);
+  auto write_one = [&](int i) {
+    const std::string key = Key(static_cast<int>(rnd.Uniform(1500)));
+    if (rnd.OneIn(5)) {
+      ASSERT_TRUE(db_->Delete(key).ok());
+      model.erase(key);
+    } else {
+      const std::string value = std::to_string(i) + std::string(80, 'v');
+      ASSERT_TRUE(db_->Put(key, value).ok());
+      model[key] = value;
+    }
+  };
+  auto check_model = [&] {
+    for (int k = 0; k < 1500; k++) {
+      auto it = model.find(Key(k));
+      ASSERT_EQ(Get(Key(k)), it == model.end() ? "NOT_FOUND" : it->second) << Key(k);
+    }
+    std::unique_ptr<Iterator> iter = db_->NewIterator(kv::ReadOptions());
+    auto expected = model.begin();
+    for (iter->SeekToFirst(); iter->Valid(); iter->Next(), ++expected) {
+      ASSERT_NE(expected, model.end());
+      ASSERT_EQ(iter->key().ToString(), expected->first);
+      ASSERT_EQ(iter->value().ToString(), expected->second);
+    }
+    ASSERT_TRUE(iter->status().ok());
+    ASSERT_EQ(expected, model.end());
+  };
+
+  // Three memtables fill, each giving way to the next; nothing reaches a table.
+  int i = 0;
+  while (immutables() < 3) {
+    ASSERT_NO_FATAL_FAILURE(write_one(i++));
+    ASSERT_LT(i, 100000);
+  }
+  EXPECT_EQ(tables(), 0);
+  ASSERT_NO_FATAL_FAILURE(check_model());
+
+  // The fourth fills the buffer: all four are flushed into one table.
+  while (immutables() == 3) ASSERT_NO_FATAL_FAILURE(write_one(i++));
+  ASSERT_TRUE(impl()->WaitForBackgroundWork().ok());
+  EXPECT_EQ(tables(), 1);
+  EXPECT_EQ(immutables(), 0);
+  ASSERT_NO_FATAL_FAILURE(check_model());
+
+  // Half of the next buffer survives a reopen through its WAL, and Flush() writes it out
+  // although the buffer is not full.
+  while (immutables() < 2) ASSERT_NO_FATAL_FAILURE(write_one(i++));
+  Reopen();
+  EXPECT_EQ(tables(), 2);  // recovery wrote the replayed half buffer
+  ASSERT_NO_FATAL_FAILURE(check_model());
+  while (immutables() < 1) ASSERT_NO_FATAL_FAILURE(write_one(i++));
+  ASSERT_TRUE(db_->Flush().ok());
+  EXPECT_EQ(tables(), 3);
+  EXPECT_EQ(immutables(), 0);
+  EXPECT_LT(db_->GetStats().memtable_bytes, 16u << 10);  // a fresh, empty memtable
+  ASSERT_NO_FATAL_FAILURE(check_model());
+}
+
 // When writes pause, the engine flushes the memtable and merges L0 into L1 on its own, so reads
 // probe as few sorted runs as possible.
 TEST_F(DBTest, IdleMaintenanceFlushesAndMergesLevel0) {
