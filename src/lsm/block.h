@@ -35,6 +35,17 @@ class Block {
   explicit Block(const BlockContents& contents);
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
+  // Takes other's contents (to place a parsed block inside its cache entry); other keeps a view
+  // of the bytes it no longer owns.
+  Block(Block&& other) noexcept
+      : data_(other.data_),
+        size_(other.size_),
+        restart_offset_(other.restart_offset_),
+        num_restarts_(other.num_restarts_),
+        owned_(other.owned_),
+        malformed_(other.malformed_) {
+    other.owned_ = false;
+  }
   ~Block();
 
   // Bytes of the block's contents.

@@ -1,7 +1,9 @@
 #include "lsm/cache.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -107,6 +109,32 @@ class HandleTable {
   std::atomic<uint32_t> published_mask_{0};
 };
 
+// A new entry holding one reference (the Handle returned to the caller), outside every list.
+// With inline_size > 0 the value is stored after the key, 8-aligned, and construct builds it.
+LRUHandle* NewEntry(const Slice& key, uint32_t hash, void* value, size_t charge,
+                    void (*deleter)(const Slice&, void*), size_t inline_size = 0,
+                    void (*construct)(void*, void*) = nullptr, void* arg = nullptr) {
+  const size_t key_end = offsetof(LRUHandle, key_data) + key.size();
+  const size_t value_offset = (key_end + 7) & ~size_t{7};
+  const size_t bytes = std::max(sizeof(LRUHandle), inline_size > 0 ? value_offset + inline_size
+                                                                    : key_end);
+  auto* e = static_cast<LRUHandle*>(malloc(bytes));
+  e->value = value;
+  e->deleter = deleter;
+  e->charge = charge;
+  e->key_length = key.size();
+  e->hash = hash;
+  e->in_cache = false;
+  e->referenced = false;
+  e->refs = 1;
+  memcpy(e->key_data, key.data(), key.size());
+  if (inline_size > 0) {
+    e->value = reinterpret_cast<char*>(e) + value_offset;
+    construct(e->value, arg);
+  }
+  return e;
+}
+
 void FreeHandle(LRUHandle* e) {
   e->deleter(e->key(), e->value);
   free(e);
@@ -146,19 +174,9 @@ class alignas(64) LRUShard {
 
   void set_capacity(size_t capacity) { capacity_ = capacity; }
 
-  Cache::Handle* Insert(const Slice& key, uint32_t hash, void* value, size_t charge,
-                        void (*deleter)(const Slice&, void*)) {
-    auto* e = static_cast<LRUHandle*>(malloc(sizeof(LRUHandle) - 1 + key.size()));
-    e->value = value;
-    e->deleter = deleter;
-    e->charge = charge;
-    e->key_length = key.size();
-    e->hash = hash;
-    e->in_cache = false;
-    e->referenced = false;
-    e->refs = 1;  // the returned Handle
-    memcpy(e->key_data, key.data(), key.size());
-
+  // Takes e from NewEntry.
+  Cache::Handle* Insert(LRUHandle* e) {
+    const size_t charge = e->charge;
     Garbage garbage;
     std::lock_guard<std::mutex> lock(mu_);
     if (charge <= capacity_) {
@@ -296,7 +314,14 @@ class ShardedLRUCache final : public Cache {
   Handle* Insert(const Slice& key, void* value, size_t charge,
                  void (*deleter)(const Slice& key, void* value)) override {
     const uint64_t h = HashKey(key);
-    return Shard(h).Insert(key, static_cast<uint32_t>(h), value, charge, deleter);
+    return Shard(h).Insert(NewEntry(key, static_cast<uint32_t>(h), value, charge, deleter));
+  }
+  Handle* InsertInline(const Slice& key, size_t value_size, void (*construct)(void*, void*),
+                       void* arg, size_t charge,
+                       void (*deleter)(const Slice& key, void* value)) override {
+    const uint64_t h = HashKey(key);
+    return Shard(h).Insert(NewEntry(key, static_cast<uint32_t>(h), nullptr, charge, deleter,
+                                    std::max<size_t>(value_size, 1), construct, arg));
   }
   Handle* Lookup(const Slice& key) override {
     const uint64_t h = HashKey(key);

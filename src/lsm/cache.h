@@ -34,6 +34,13 @@ class Cache {
   // evicted; an entry larger than the whole capacity is handed back but not kept.
   virtual Handle* Insert(const Slice& key, void* value, size_t charge,
                          void (*deleter)(const Slice& key, void* value)) = 0;
+  // Insert with the value stored inside the cache's entry: `value_size` bytes (8-aligned) that
+  // construct(where, arg) builds before the entry is published, and that Value returns. A lookup
+  // then finds the value on the entry's own cache lines, not behind one more pointer. The
+  // deleter must destroy the value in place and not free it.
+  virtual Handle* InsertInline(const Slice& key, size_t value_size,
+                               void (*construct)(void* where, void* arg), void* arg,
+                               size_t charge, void (*deleter)(const Slice& key, void* value)) = 0;
   // A Handle the caller must Release, or nullptr when the key is absent.
   virtual Handle* Lookup(const Slice& key) = 0;
   // A hint that Lookup(key) follows soon: starts loading what it will read into the CPU cache,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <new>
 #include <set>
 #include <string>
 #include <thread>
@@ -178,6 +179,72 @@ TEST_F(CacheTest, NewIdAndPrune) {
   EXPECT_EQ(deleted_keys_.size(), 1u);  // key 2 only: key 1 is pinned
   EXPECT_EQ(Lookup(1), 100);
   cache_->Release(h);
+}
+
+// Values stored inside their entries: built once, read back through Value while pinned (also
+// with keys of every length, so the value's alignment varies), destroyed in place exactly once
+// whether the entry is erased, replaced, evicted or was never kept.
+struct InlineValue {
+  uint64_t payload;
+  std::string text;  // owns heap memory: a missed destructor shows under ASan
+  static inline int live = 0;
+  static inline std::vector<uint64_t> destroyed;
+};
+void ConstructInline(void* where, void* arg) {
+  new (where) InlineValue{*static_cast<uint64_t*>(arg), std::string(40, 'x')};
+  InlineValue::live++;
+}
+void DestroyInline(const Slice&, void* value) {
+  auto* v = static_cast<InlineValue*>(value);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(v) % alignof(InlineValue), 0u);
+  InlineValue::destroyed.push_back(v->payload);
+  v->~InlineValue();
+  InlineValue::live--;
+}
+
+TEST(CacheInlineTest, ValuesLiveInTheirEntriesAndAreDestroyedOnce) {
+  InlineValue::live = 0;
+  InlineValue::destroyed.clear();
+  {
+    std::unique_ptr<Cache> cache = NewLRUCache(16 * 1000);
+    auto insert = [&](const std::string& key, uint64_t payload, size_t charge) {
+      return cache->InsertInline(key, sizeof(InlineValue), &ConstructInline, &payload, charge,
+                                 &DestroyInline);
+    };
+    for (uint64_t k = 1; k <= 20; k++) {
+      Cache::Handle* h = insert(std::string(k, 'k'), k, 1);
+      auto* v = static_cast<InlineValue*>(cache->Value(h));
+      EXPECT_EQ(v->payload, k);
+      EXPECT_EQ(v->text, std::string(40, 'x'));
+      cache->Release(h);
+    }
+    EXPECT_EQ(InlineValue::live, 20);
+    for (uint64_t k = 1; k <= 20; k++) {
+      Cache::Handle* h = cache->Lookup(std::string(k, 'k'));
+      ASSERT_NE(h, nullptr);
+      EXPECT_EQ(static_cast<InlineValue*>(cache->Value(h))->payload, k);
+      cache->Release(h);
+    }
+    // Erased while pinned: destroyed at the release, not before.
+    Cache::Handle* held = cache->Lookup(std::string(3, 'k'));
+    cache->Erase(std::string(3, 'k'));
+    EXPECT_TRUE(InlineValue::destroyed.empty());
+    EXPECT_EQ(static_cast<InlineValue*>(cache->Value(held))->payload, 3u);
+    cache->Release(held);
+    EXPECT_EQ(InlineValue::destroyed, std::vector<uint64_t>{3});
+    // Replaced: the old value goes.
+    cache->Release(insert(std::string(4, 'k'), 104, 1));
+    EXPECT_EQ(InlineValue::destroyed.back(), 4u);
+    // Larger than the cache: handed back, never kept, destroyed at its release.
+    Cache::Handle* big = insert("big", 99, 1 << 20);
+    EXPECT_EQ(static_cast<InlineValue*>(cache->Value(big))->payload, 99u);
+    cache->Release(big);
+    EXPECT_EQ(InlineValue::destroyed.back(), 99u);
+    EXPECT_EQ(cache->Lookup("big"), nullptr);
+    EXPECT_EQ(InlineValue::live, 19);
+  }
+  EXPECT_EQ(InlineValue::live, 0);  // the rest at the cache's destruction
+  EXPECT_EQ(InlineValue::destroyed.size(), 22u);
 }
 
 TEST(CacheConcurrencyTest, Smoke) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -281,7 +282,8 @@ class PointIndexIterator final : public Iterator {
 };
 
 void DeleteBlock(void* block, void*) { delete static_cast<Block*>(block); }
-void DeleteCachedBlock(const Slice&, void* block) { delete static_cast<Block*>(block); }
+void MoveBlockInto(void* where, void* block) { new (where) Block(std::move(*static_cast<Block*>(block))); }
+void DestroyCachedBlock(const Slice&, void* block) { static_cast<Block*>(block)->~Block(); }
 void ReleaseCacheHandle(void* cache, void* handle) {
   static_cast<Cache*>(cache)->Release(static_cast<Cache::Handle*>(handle));
 }
@@ -429,15 +431,19 @@ Status Table::PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* 
   if (block == nullptr) {
     BlockContents contents;
     STRATA_RETURN_IF_ERROR(ReadBlock(r->file.get(), r->file_name, handle, &contents));
-    block = new Block(contents);
-    if (!block->ok()) {
-      delete block;
+    Block parsed(contents);
+    if (!parsed.ok()) {
       return Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset()));
     }
-    const size_t charge = block->ApproximateMemoryUsage();
+    const size_t charge = parsed.ApproximateMemoryUsage();
     if (cache != nullptr && contents.cachable && fill_cache &&
         !(long_scan && cache->WouldEvict(cache_key.slice(), charge))) {
-      cache_handle = cache->Insert(cache_key.slice(), block, charge, &DeleteCachedBlock);
+      // The Block lives inside its cache entry: a hit finds it on the lines the lookup read.
+      cache_handle = cache->InsertInline(cache_key.slice(), sizeof(Block), &MoveBlockInto, &parsed,
+                                         charge, &DestroyCachedBlock);
+      block = static_cast<Block*>(cache->Value(cache_handle));
+    } else {
+      block = new Block(std::move(parsed));
     }
   }
 
