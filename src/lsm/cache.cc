@@ -116,8 +116,8 @@ LRUHandle* NewEntry(const Slice& key, uint32_t hash, void* value, size_t charge,
                     void (*construct)(void*, void*) = nullptr, void* arg = nullptr) {
   const size_t key_end = offsetof(LRUHandle, key_data) + key.size();
   const size_t value_offset = (key_end + 7) & ~size_t{7};
-  const size_t bytes = std::max(sizeof(LRUHandle), inline_size > 0 ? value_offset + inline_size
-                                                                    : key_end);
+  const size_t bytes =
+      std::max(sizeof(LRUHandle), inline_size > 0 ? value_offset + inline_size : key_end);
   auto* e = static_cast<LRUHandle*>(malloc(bytes));
   e->value = value;
   e->deleter = deleter;

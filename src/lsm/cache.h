@@ -39,8 +39,8 @@ class Cache {
   // then finds the value on the entry's own cache lines, not behind one more pointer. The
   // deleter must destroy the value in place and not free it.
   virtual Handle* InsertInline(const Slice& key, size_t value_size,
-                               void (*construct)(void* where, void* arg), void* arg,
-                               size_t charge, void (*deleter)(const Slice& key, void* value)) = 0;
+                               void (*construct)(void* where, void* arg), void* arg, size_t charge,
+                               void (*deleter)(const Slice& key, void* value)) = 0;
   // A Handle the caller must Release, or nullptr when the key is absent.
   virtual Handle* Lookup(const Slice& key) = 0;
   // A hint that Lookup(key) follows soon: starts loading what it will read into the CPU cache,

@@ -245,6 +245,21 @@ TEST(CacheInlineTest, ValuesLiveInTheirEntriesAndAreDestroyedOnce) {
   }
   EXPECT_EQ(InlineValue::live, 0);  // the rest at the cache's destruction
   EXPECT_EQ(InlineValue::destroyed.size(), 22u);
+
+  // Evicted: a cache of one unit per shard keeps at most 16 of 200 entries.
+  InlineValue::destroyed.clear();
+  {
+    std::unique_ptr<Cache> cache = NewLRUCache(16);
+    for (uint64_t k = 0; k < 200; k++) {
+      cache->Release(cache->InsertInline(std::to_string(k), sizeof(InlineValue), &ConstructInline,
+                                         &k, 1, &DestroyInline));
+    }
+    EXPECT_LE(InlineValue::live, 16);
+    EXPECT_EQ(InlineValue::destroyed.size() + InlineValue::live, 200u);
+  }
+  EXPECT_EQ(InlineValue::live, 0);
+  std::set<uint64_t> once(InlineValue::destroyed.begin(), InlineValue::destroyed.end());
+  EXPECT_EQ(once.size(), 200u);  // each value destroyed exactly once
 }
 
 TEST(CacheConcurrencyTest, Smoke) {

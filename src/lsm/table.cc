@@ -282,7 +282,10 @@ class PointIndexIterator final : public Iterator {
 };
 
 void DeleteBlock(void* block, void*) { delete static_cast<Block*>(block); }
-void MoveBlockInto(void* where, void* block) { new (where) Block(std::move(*static_cast<Block*>(block))); }
+static_assert(alignof(Block) <= 8, "Cache::InsertInline aligns values to 8 bytes");
+void MoveBlockInto(void* where, void* block) {
+  new (where) Block(std::move(*static_cast<Block*>(block)));
+}
 void DestroyCachedBlock(const Slice&, void* block) { static_cast<Block*>(block)->~Block(); }
 void ReleaseCacheHandle(void* cache, void* handle) {
   static_cast<Cache*>(cache)->Release(static_cast<Cache::Handle*>(handle));
