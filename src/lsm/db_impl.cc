@@ -330,31 +330,20 @@ MemTable* DBImpl::NewMemTable(size_t size) {
   return mem;
 }
 
-size_t DBImpl::FillingImmutables() const {
-  size_t n = 0;
-  for (auto it = imm_.rbegin(); it != imm_.rend() && it->wal_number == wal_number_; ++it) n++;
-  return n;
-}
-
-int DBImpl::SealedBuffers() const {
-  int n = 0;
-  uint64_t last = 0;
-  for (const ImmutableMemTable& imm : imm_) {
-    if (imm.wal_number == wal_number_) break;
-    if (n == 0 || imm.wal_number != last) n++;
-    last = imm.wal_number;
+std::vector<MemTable*> DBImpl::Immutables() const {
+  std::vector<MemTable*> out(filling_.rbegin(), filling_.rend());
+  for (auto it = sealed_.rbegin(); it != sealed_.rend(); ++it) {
+    out.insert(out.end(), it->mems.rbegin(), it->mems.rend());
   }
-  return n;
+  return out;
 }
 
 void DBImpl::InstallSuperVersion() {
   auto* sv = new SuperVersion;
   sv->mem = mem_;
   mem_->Ref();
-  for (auto it = imm_.rbegin(); it != imm_.rend(); ++it) {
-    sv->imm.push_back(it->mem);
-    it->mem->Ref();
-  }
+  sv->imm = Immutables();
+  for (MemTable* m : sv->imm) m->Ref();
   sv->version = versions_->current();
   sv->version->Ref();
   SuperVersion* old = super_version_;
@@ -415,8 +404,9 @@ Status DBImpl::Close() {
     super_version_ = nullptr;
     if (sv->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) FreeSuperVersion(sv);
   }
-  for (auto& imm : imm_) imm.mem->Unref();
-  imm_.clear();
+  for (MemTable* m : Immutables()) m->Unref();
+  filling_.clear();
+  sealed_.clear();
   if (mem_ != nullptr) mem_->Unref();
   mem_ = nullptr;
   versions_.reset();

@@ -72,12 +72,10 @@ class DBImpl final : public kv::Engine {
     std::multiset<SequenceNumber> sequences;
   };
   struct ManualCompaction;
-  // The memtables of one write buffer share its WAL. While that WAL is the current one the
-  // buffer is still filling; once closed, the buffer is sealed and its memtables are flushed
-  // together into one table.
-  struct ImmutableMemTable {
-    MemTable* mem;
-    uint64_t wal_number;  // the WAL holding this memtable's writes
+  // A write buffer whose WAL is closed: its memtables wait to be flushed together into one table.
+  struct SealedBuffer {
+    std::vector<MemTable*> mems;  // oldest first
+    uint64_t wal_number;          // the WAL holding their writes
   };
   // What a reader needs, reference counted as one unit.
   struct SuperVersion {
@@ -113,10 +111,8 @@ class DBImpl final : public kv::Engine {
   void FreeSuperVersion(SuperVersion* sv);
   Status CheckOpen() const;
   MemTable* NewMemTable(size_t size);
-  // REQUIRES: mu_ held. Immutable memtables of the buffer still filling (sharing the current WAL).
-  size_t FillingImmutables() const;
-  // REQUIRES: mu_ held. Sealed write buffers waiting for the flush thread.
-  int SealedBuffers() const;
+  // REQUIRES: mu_ held. Every immutable memtable, newest first (the order reads take).
+  std::vector<MemTable*> Immutables() const;
 
   // db_impl_write.cc
   Status WriteImpl(const kv::WriteOptions& options, const WriteBatch* batch, bool force_flush);
@@ -159,7 +155,9 @@ class DBImpl final : public kv::Engine {
   Status bg_error_;
 
   MemTable* mem_ = nullptr;
-  std::deque<ImmutableMemTable> imm_;  // oldest first; sealed buffers, then the filling one's
+  // The write buffer still filling (under the current WAL) is filling_ and then mem_.
+  std::vector<MemTable*> filling_;   // its full memtables, oldest first
+  std::deque<SealedBuffer> sealed_;  // oldest first
   SuperVersion* super_version_ = nullptr;
 
   uint64_t wal_number_ = 0;

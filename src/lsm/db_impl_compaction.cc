@@ -19,7 +19,7 @@ void DBImpl::FlushThread() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     EraseRetiredBlocks(lock);  // of the files the last flush made obsolete
-    while (!shutting_down_ && (SealedBuffers() == 0 || !bg_error_.ok())) work_cv_.wait(lock);
+    while (!shutting_down_ && (sealed_.empty() || !bg_error_.ok())) work_cv_.wait(lock);
     if (shutting_down_) break;  // unflushed memtables stay in their WALs and are replayed
     flush_running_ = true;
     Status s = FlushOldestBuffer(lock);
@@ -38,21 +38,18 @@ void DBImpl::EraseRetiredBlocks(std::unique_lock<std::mutex>& lock) {
 }
 
 Status DBImpl::FlushOldestBuffer(std::unique_lock<std::mutex>& lock) {
-  // The oldest sealed buffer: the memtables at the front that share its WAL.
-  const uint64_t wal = imm_.front().wal_number;
-  std::vector<MemTable*> mems;
-  for (size_t i = 0; i < imm_.size() && imm_[i].wal_number == wal; i++) mems.push_back(imm_[i].mem);
+  // A copy: writers may add buffers to sealed_ while the table is written.
+  const std::vector<MemTable*> mems = sealed_.front().mems;
   // Once these memtables are in a table, every WAL before the next one is obsolete.
-  const uint64_t next_wal = mems.size() < imm_.size() ? imm_[mems.size()].wal_number : wal_number_;
+  const uint64_t next_wal = sealed_.size() > 1 ? sealed_[1].wal_number : wal_number_;
   FileMetaData meta;
   meta.number = versions_->NewFileNumber();
   pending_outputs_.insert(meta.number);
   lock.unlock();
-  // The flush thread alone pops imm_, so the memtables stay referenced meanwhile.
-  std::vector<Iterator*> children;
+  // The flush thread alone pops sealed_, so the memtables stay referenced meanwhile.
+  std::vector<Iterator*> children;  // newest first
   for (auto it = mems.rbegin(); it != mems.rend(); ++it) children.push_back((*it)->NewIterator());
-  std::unique_ptr<Iterator> iter(
-      children.size() == 1 ? children[0] : NewMergingIterator(&icmp_, std::move(children)));
+  std::unique_ptr<Iterator> iter(NewMergingIterator(&icmp_, std::move(children)));
   Status s = BuildTable(iter.get(), &meta);
   iter.reset();
   lock.lock();
@@ -67,10 +64,8 @@ Status DBImpl::FlushOldestBuffer(std::unique_lock<std::mutex>& lock) {
   }
   pending_outputs_.erase(meta.number);
   if (s.ok()) {
-    for (MemTable* mem : mems) {
-      imm_.pop_front();
-      mem->Unref();
-    }
+    sealed_.pop_front();
+    for (MemTable* mem : mems) mem->Unref();
     InstallSuperVersion();
     flushes_++;
     RemoveObsoleteFiles();
@@ -113,7 +108,8 @@ bool DBImpl::IdleMaintenanceDue() {
   constexpr uint64_t kIdleMicros = 1000000;
   if (write_groups_ == idle_done_at_groups_) return false;  // done since the last write
   if (env_->NowMicros() - last_write_micros_ < kIdleMicros) return false;
-  return mem_->NumEntries() > 0 || !imm_.empty() || versions_->current()->NumFiles(0) > 0;
+  return mem_->NumEntries() > 0 || !filling_.empty() || !sealed_.empty() ||
+         versions_->current()->NumFiles(0) > 0;
 }
 
 Status DBImpl::IdleMaintenance(std::unique_lock<std::mutex>& lock) {
@@ -330,7 +326,7 @@ Status DBImpl::CompactRange(const Slice* begin, const Slice* end) {
 Status DBImpl::WaitForBackgroundWork() {
   std::unique_lock<std::mutex> lock(mu_);
   while (bg_error_.ok() && !shutting_down_ &&
-         (SealedBuffers() > 0 || flush_running_ || compaction_running_ ||
+         (!sealed_.empty() || flush_running_ || compaction_running_ ||
           versions_->NeedsCompaction() || manual_compaction_ != nullptr)) {
     work_cv_.notify_all();
     bg_done_cv_.wait(lock);

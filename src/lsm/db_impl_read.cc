@@ -178,7 +178,7 @@ kv::Stats DBImpl::GetStats() {
     st.levels.push_back(ls);
   }
   st.memtable_bytes = mem_->ApproximateMemoryUsage();
-  for (const auto& imm : imm_) st.memtable_bytes += imm.mem->ApproximateMemoryUsage();
+  for (MemTable* m : Immutables()) st.memtable_bytes += m->ApproximateMemoryUsage();
   st.block_cache_hits = block_cache_->hits();
   st.block_cache_misses = block_cache_->misses();
   const uint64_t lookups = st.block_cache_hits + st.block_cache_misses;
@@ -198,7 +198,7 @@ std::optional<std::string> DBImpl::GetProperty(std::string_view name) {
   }
   if (name == "strata.num-immutable-memtables") {
     std::lock_guard<std::mutex> g(mu_);
-    return std::to_string(imm_.size());
+    return std::to_string(Immutables().size());
   }
   if (name == "strata.levels") {
     std::lock_guard<std::mutex> g(mu_);

@@ -51,7 +51,7 @@ Status DBImpl::Flush() {
   // Wait for the buffers sealed so far. Later writes may already fill memtables of the next
   // buffer, which is flushed only once it is full: waiting for it could last forever.
   const uint64_t sealed_below = wal_number_;
-  while (!imm_.empty() && imm_.front().wal_number < sealed_below && bg_error_.ok() &&
+  while (!sealed_.empty() && sealed_.front().wal_number < sealed_below && bg_error_.ok() &&
          !shutting_down_) {
     bg_done_cv_.wait(lock);
   }
@@ -156,17 +156,17 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
     if (!force && (mem_->NumEntries() == 0 || mem_->ApproximateMemoryUsage() <= memtable_size_)) {
       return Status::OK();
     }
-    const size_t filling = FillingImmutables();
-    if (force && mem_->NumEntries() == 0 && filling == 0) return Status::OK();  // nothing to flush
-    if (!force && filling + 1 < static_cast<size_t>(options_.memtables_per_flush)) {
+    // A flush with nothing buffered has nothing to do.
+    if (force && mem_->NumEntries() == 0 && filling_.empty()) return Status::OK();
+    if (!force && filling_.size() + 1 < static_cast<size_t>(options_.memtables_per_flush)) {
       // The write buffer has room for another memtable: switch, keeping the WAL.
-      imm_.push_back({mem_, wal_number_});
+      filling_.push_back(mem_);
       mem_ = NewMemTable(memtable_size_);
       InstallSuperVersion();
       return Status::OK();
     }
     // The write buffer is full, or a flush was asked for: seal it by closing its WAL.
-    if (SealedBuffers() >= options_.max_immutable_memtables ||
+    if (sealed_.size() >= static_cast<size_t>(options_.max_immutable_memtables) ||
         l0_files >= options_.l0_stop_trigger) {
       // Memory or L0 is full: wait for the background threads.
       const uint64_t start = env_->NowMicros();
@@ -175,7 +175,7 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
       stall_micros_ += env_->NowMicros() - start;
       continue;
     }
-    // Switch to a new WAL and, unless it is empty, a new memtable.
+    // Switch to a new WAL and, unless it is empty, a new memtable; the buffer becomes sealed.
     const uint64_t number = versions_->NewFileNumber();
     std::unique_ptr<WritableFile> file;
     Status s = env_->NewLogFile(WalFileName(dir_, number), &file);
@@ -191,9 +191,11 @@ Status DBImpl::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>& lock) 
       return closed;
     }
     if (mem_->NumEntries() > 0) {
-      imm_.push_back({mem_, wal_number_});
+      filling_.push_back(mem_);
       mem_ = NewMemTable(memtable_size_);
     }
+    sealed_.push_back({std::move(filling_), wal_number_});
+    filling_.clear();  // moved from: valid but unspecified
     wal_number_ = number;
     wal_file_ = std::move(file);
     wal_ = std::make_unique<WalWriter>(wal_file_.get(), number);

@@ -53,6 +53,41 @@ class DBTest : public testing::Test {
     return buf;
   }
 
+  using Model = std::map<std::string, std::string>;
+  // Writes to a random key in [0, key_space), in the engine and in the model: a delete one time
+  // in five, else a put of make_value().
+  template <typename MakeValue>
+  void RandomWrite(Random* rnd, int key_space, Model* model, MakeValue&& make_value) {
+    const std::string key = Key(static_cast<int>(rnd->Uniform(key_space)));
+    if (rnd->OneIn(5)) {
+      ASSERT_TRUE(db_->Delete(key).ok());
+      model->erase(key);
+    } else {
+      const std::string value = make_value();
+      ASSERT_TRUE(db_->Put(key, value).ok());
+      (*model)[key] = value;
+    }
+  }
+  // Every key in [0, key_space) reads as the model says.
+  void ExpectGetsMatch(const Model& model, int key_space) {
+    for (int i = 0; i < key_space; i++) {
+      auto it = model.find(Key(i));
+      EXPECT_EQ(Get(Key(i)), it == model.end() ? "NOT_FOUND" : it->second) << Key(i);
+    }
+  }
+  // A forward scan yields exactly the model.
+  void ExpectScanMatches(const Model& model) {
+    std::unique_ptr<Iterator> iter = db_->NewIterator(kv::ReadOptions());
+    auto m = model.begin();
+    for (iter->SeekToFirst(); iter->Valid(); iter->Next(), ++m) {
+      ASSERT_NE(m, model.end());
+      ASSERT_EQ(iter->key().ToString(), m->first);
+      ASSERT_EQ(iter->value().ToString(), m->second);
+    }
+    EXPECT_EQ(m, model.end());
+    ASSERT_TRUE(iter->status().ok());
+  }
+
   std::unique_ptr<Env> env_;
   kv::Options options_;
   std::string dir_ = "/db";
@@ -76,37 +111,21 @@ TEST_F(DBTest, PutGetDeleteAcrossFlushAndReopen) {
 }
 
 TEST_F(DBTest, ManyWritesFlushAndCompactAgainstModel) {
-  std::map<std::string, std::string> model;
+  Model model;
   Random rnd(301);
   for (int i = 0; i < 20000; i++) {
-    std::string k = Key(static_cast<int>(rnd.Uniform(5000)));
-    if (rnd.OneIn(5)) {
-      ASSERT_TRUE(db_->Delete(k).ok());
-      model.erase(k);
-    } else {
-      std::string v = "v" + std::to_string(i) + std::string(rnd.Uniform(100), 'x');
-      ASSERT_TRUE(db_->Put(k, v).ok());
-      model[k] = v;
-    }
+    ASSERT_NO_FATAL_FAILURE(RandomWrite(&rnd, 5000, &model, [&] {
+      return "v" + std::to_string(i) + std::string(rnd.Uniform(100), 'x');
+    }));
   }
   ASSERT_TRUE(impl()->WaitForBackgroundWork().ok());
   int files = 0;
   for (int l = 0; l < 7; l++) files += impl()->NumFilesAtLevel(l);
   EXPECT_GT(files, 1);
-  for (int i = 0; i < 5000; i++) {
-    auto it = model.find(Key(i));
-    EXPECT_EQ(Get(Key(i)), it == model.end() ? "NOT_FOUND" : it->second) << Key(i);
-  }
+  ExpectGetsMatch(model, 5000);
   // Full scans both ways.
+  ASSERT_NO_FATAL_FAILURE(ExpectScanMatches(model));
   auto iter = db_->NewIterator(kv::ReadOptions());
-  auto m = model.begin();
-  for (iter->SeekToFirst(); iter->Valid(); iter->Next(), ++m) {
-    ASSERT_NE(m, model.end());
-    ASSERT_EQ(iter->key().ToString(), m->first);
-    ASSERT_EQ(iter->value().ToString(), m->second);
-  }
-  EXPECT_EQ(m, model.end());
-  ASSERT_TRUE(iter->status().ok());
   auto rm = model.rbegin();
   for (iter->SeekToLast(); iter->Valid(); iter->Prev(), ++rm) {
     ASSERT_NE(rm, model.rend());
@@ -117,10 +136,7 @@ TEST_F(DBTest, ManyWritesFlushAndCompactAgainstModel) {
 
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
   Reopen();
-  for (int i = 0; i < 5000; i++) {
-    auto it = model.find(Key(i));
-    EXPECT_EQ(Get(Key(i)), it == model.end() ? "NOT_FOUND" : it->second) << Key(i);
-  }
+  ExpectGetsMatch(model, 5000);
 }
 
 // MultiGet over keys spread across the memtable, level 0 and deeper levels, with overwrites and
@@ -219,33 +235,14 @@ TEST_F(DBTest, WriteBufferOfFourMemtablesFlushesAsOneTable) {
     for (int level = 0; level < kNumLevels; level++) n += impl()->NumFilesAtLevel(level);
     return n;
   };
-  std::map<std::string, std::string> model;
+  Model model;
   Random rnd(17);
   auto write_one = [&](int i) {
-    const std::string key = Key(static_cast<int>(rnd.Uniform(1500)));
-    if (rnd.OneIn(5)) {
-      ASSERT_TRUE(db_->Delete(key).ok());
-      model.erase(key);
-    } else {
-      const std::string value = std::to_string(i) + std::string(80, 'v');
-      ASSERT_TRUE(db_->Put(key, value).ok());
-      model[key] = value;
-    }
+    RandomWrite(&rnd, 1500, &model, [i] { return std::to_string(i) + std::string(80, 'v'); });
   };
   auto check_model = [&] {
-    for (int k = 0; k < 1500; k++) {
-      auto it = model.find(Key(k));
-      ASSERT_EQ(Get(Key(k)), it == model.end() ? "NOT_FOUND" : it->second) << Key(k);
-    }
-    std::unique_ptr<Iterator> iter = db_->NewIterator(kv::ReadOptions());
-    auto expected = model.begin();
-    for (iter->SeekToFirst(); iter->Valid(); iter->Next(), ++expected) {
-      ASSERT_NE(expected, model.end());
-      ASSERT_EQ(iter->key().ToString(), expected->first);
-      ASSERT_EQ(iter->value().ToString(), expected->second);
-    }
-    ASSERT_TRUE(iter->status().ok());
-    ASSERT_EQ(expected, model.end());
+    ExpectGetsMatch(model, 1500);
+    ExpectScanMatches(model);
   };
 
   // Three memtables fill, each giving way to the next; nothing reaches a table.
