@@ -5,6 +5,7 @@
 
 #include "base/coding.h"
 #include "lsm/dbformat.h"
+#include "lsm/key_word.h"
 
 namespace strata::lsm {
 
@@ -80,14 +81,14 @@ Status MalformedEntry(const BlockIterOptions& options, uint32_t offset) {
 
 class Block::Iter final : public Iterator {
  public:
-  Iter(const Comparator* comparator, const char* data, uint32_t restarts, uint32_t num_restarts,
-       const BlockIterOptions& options)
+  Iter(const Comparator* comparator, const Block* block, const BlockIterOptions& options)
       : comparator_(comparator),
-        data_(data),
-        restarts_(restarts),
-        num_restarts_(num_restarts),
-        current_(restarts),
-        restart_index_(num_restarts),
+        block_(block),
+        data_(block->data_),
+        restarts_(block->restart_offset_),
+        num_restarts_(block->num_restarts_),
+        current_(restarts_),
+        restart_index_(num_restarts_),
         options_(options) {}
 
   ~Iter() override {
@@ -134,6 +135,7 @@ class Block::Iter final : public Iterator {
         return;  // keys in a block are unique: the current entry is the answer
       }
     }
+    block_->NarrowByFingerprints(target, &left, &right);
     while (left < right) {
       const uint32_t mid = left + (right - left + 1) / 2;
       const char* limit = data_ + restarts_;
@@ -168,9 +170,7 @@ class Block::Iter final : public Iterator {
   }
 
  private:
-  uint32_t RestartPoint(uint32_t index) const {
-    return DecodeFixed32(data_ + restarts_ + index * sizeof(uint32_t));
-  }
+  uint32_t RestartPoint(uint32_t index) const { return block_->RestartOffset(index); }
   uint32_t NextEntryOffset() const {
     return static_cast<uint32_t>(value_.data() + value_.size() - data_);
   }
@@ -217,6 +217,7 @@ class Block::Iter final : public Iterator {
   }
 
   const Comparator* const comparator_;
+  const Block* const block_;
   const char* const data_;
   const uint32_t restarts_;      // offset of the restart array
   const uint32_t num_restarts_;  // entries in the restart array
@@ -237,6 +238,83 @@ void Block::KeyBuffer::Grow(size_t needed, uint32_t keep) {
   capacity_ = capacity;
 }
 
+namespace {
+
+// Longer shared prefixes are cut here: words past it are then mostly equal, and the whole-key
+// compares among equal words make the search what it was without fingerprints.
+constexpr uint32_t kMaxFingerprintPrefix = 64;
+
+// The key of restart `index` (stored whole) and of its user key the bytes before `trailer`;
+// false when its entry is malformed or the key shorter than the trailer.
+bool RestartKey(const char* data, uint32_t restart_offset, uint32_t index, size_t trailer,
+                Slice* key) {
+  const uint32_t offset = DecodeFixed32(data + restart_offset + index * sizeof(uint32_t));
+  uint32_t shared, non_shared, value_length;
+  const char* p =
+      DecodeEntry(data + offset, data + restart_offset, &shared, &non_shared, &value_length);
+  if (p == nullptr || shared != 0 || non_shared < trailer) return false;
+  *key = Slice(p, non_shared - trailer);
+  return true;
+}
+
+}  // namespace
+
+Block::FingerprintLayout Block::PlanFingerprints(KeyOrder order) const {
+  FingerprintLayout layout;
+  layout.order = order;
+  if (malformed_ || num_restarts_ < 2) return layout;
+  const size_t trailer = order == KeyOrder::kInternal ? 8 : 0;
+  Slice first, last;
+  if (!RestartKey(data_, restart_offset_, 0, trailer, &first) ||
+      !RestartKey(data_, restart_offset_, num_restarts_ - 1, trailer, &last)) {
+    return layout;
+  }
+  uint32_t n = 0;
+  const size_t most = std::min<size_t>({first.size(), last.size(), kMaxFingerprintPrefix});
+  while (n < most && first[n] == last[n]) ++n;
+  layout.prefix_len = n;
+  layout.bytes = (num_restarts_ * (sizeof(uint64_t) + sizeof(uint32_t)) + n + 7) & ~size_t{7};
+  return layout;
+}
+
+void Block::BuildFingerprints(const FingerprintLayout& layout, char* storage) {
+  if (layout.bytes == 0) return;
+  const size_t trailer = layout.order == KeyOrder::kInternal ? 8 : 0;
+  uint64_t* words = reinterpret_cast<uint64_t*>(storage);
+  uint32_t* offsets = reinterpret_cast<uint32_t*>(words + num_restarts_);
+  for (uint32_t i = 0; i < num_restarts_; ++i) {
+    Slice key;
+    if (!RestartKey(data_, restart_offset_, i, trailer, &key)) return;  // searches report it
+    if (i == 0) memcpy(offsets + num_restarts_, key.data(), layout.prefix_len);
+    words[i] = KeyWordAt(key, layout.prefix_len);
+    offsets[i] = DecodeFixed32(data_ + restart_offset_ + i * sizeof(uint32_t));
+  }
+  prefix_len_ = static_cast<uint16_t>(layout.prefix_len);
+  internal_keys_ = layout.order == KeyOrder::kInternal;
+  fingerprints_ = words;
+}
+
+void Block::NarrowByFingerprints(const Slice& target, uint32_t* left, uint32_t* right) const {
+  if (fingerprints_ == nullptr) return;
+  Slice user = target;
+  if (internal_keys_) {
+    if (user.size() < 8) return;
+    user.remove_suffix(8);
+  }
+  // Restarts with a smaller word hold smaller keys, those with a larger one larger keys: the one
+  // sought is the last below the equal words, or among them.
+  const char* prefix = reinterpret_cast<const char*>(CopiedRestartOffsets() + num_restarts_);
+  const int c = ComparePrefix(user, prefix, prefix_len_);
+  const uint64_t word = c < 0 ? 0 : c > 0 ? ~uint64_t{0} : KeyWordAt(user, prefix_len_);
+  const uint64_t* end = fingerprints_ + num_restarts_;
+  const uint64_t* lo = std::lower_bound(fingerprints_, end, word);
+  const uint64_t* hi = std::upper_bound(lo, end, word);
+  const uint32_t first_equal = static_cast<uint32_t>(lo - fingerprints_);
+  const uint32_t first_above = static_cast<uint32_t>(hi - fingerprints_);
+  *left = std::max(*left, first_equal == 0 ? 0 : first_equal - 1);
+  *right = std::min(*right, first_above == 0 ? 0 : first_above - 1);
+}
+
 // The same search as Iter::Seek from an unpositioned iterator.
 Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& target,
                                  const BlockIterOptions& options, KeyBuffer* key, Slice* value,
@@ -249,11 +327,10 @@ Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& targ
     return comparator != nullptr ? comparator->Compare(a, b)
                                  : InternalKeyComparator::CompareKeys(a, b);
   };
-  auto restart_point = [&](uint32_t index) {
-    return DecodeFixed32(data_ + restart_offset_ + index * sizeof(uint32_t));
-  };
+  auto restart_point = [this](uint32_t index) { return RestartOffset(index); };
   uint32_t left = 0;
   uint32_t right = num_restarts_ - 1;
+  NarrowByFingerprints(target, &left, &right);
   while (left < right) {
     const uint32_t mid = left + (right - left + 1) / 2;
     uint32_t shared, non_shared, value_length;
@@ -289,7 +366,7 @@ Iterator* Block::NewIterator(const Comparator* comparator, const BlockIterOption
     if (options.cleanup != nullptr) options.cleanup(options.cleanup_arg1, options.cleanup_arg2);
     return it;
   }
-  return new Iter(comparator, data_, restart_offset_, num_restarts_, options);
+  return new Iter(comparator, this, options);
 }
 
 }  // namespace strata::lsm

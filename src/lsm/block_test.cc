@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/coding.h"
@@ -59,10 +60,20 @@ TEST(BlockTest, Empty) {
   EXPECT_TRUE(it->status().ok());
 }
 
-class BlockModelTest : public ::testing::TestWithParam<int> {};
+// Gives `block` restart fingerprints in `storage`, which must live as long as the block.
+bool AddFingerprints(Block* block, Block::KeyOrder order, std::vector<uint64_t>* storage) {
+  const Block::FingerprintLayout layout = block->PlanFingerprints(order);
+  EXPECT_EQ(layout.bytes % 8, 0u);
+  storage->assign(layout.bytes / 8 + 1, 0);
+  block->BuildFingerprints(layout, reinterpret_cast<char*>(storage->data()));
+  return block->has_fingerprints();
+}
+
+// Restart interval, and whether the block has restart fingerprints.
+class BlockModelTest : public ::testing::TestWithParam<std::tuple<int, bool>> {};
 
 TEST_P(BlockModelTest, MatchesModel) {
-  const int restart_interval = GetParam();
+  const auto [restart_interval, fingerprints] = GetParam();
   Random rnd(301 + restart_interval);
   std::map<std::string, std::string> model;
   for (int i = 0; i < 2000; i++) {
@@ -71,6 +82,10 @@ TEST_P(BlockModelTest, MatchesModel) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : model) keys.push_back(k);
   std::unique_ptr<Block> block = BuildBlock(model, restart_interval);
+  std::vector<uint64_t> storage;
+  if (fingerprints) {
+    ASSERT_TRUE(AddFingerprints(block.get(), Block::KeyOrder::kBytewise, &storage));
+  }
   std::unique_ptr<Iterator> it(block->NewIterator(BytewiseComparator()));
 
   // Forward and backward scans.
@@ -132,7 +147,125 @@ TEST_P(BlockModelTest, MatchesModel) {
   EXPECT_TRUE(it->status().ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Block, BlockModelTest, ::testing::Values(1, 2, 16, 100));
+INSTANTIATE_TEST_SUITE_P(Block, BlockModelTest,
+                         ::testing::Combine(::testing::Values(1, 2, 16, 100), ::testing::Bool()));
+
+// Keys built to strain the fingerprints: a shared prefix longer than the 64 bytes they keep,
+// keys that differ only past the 8 bytes of their word, one key that is the shared prefix, and
+// internal keys with many versions of one user key across restarts. Every search of the
+// fingerprinted block answers as the plain one does, from fresh and from positioned iterators.
+TEST(BlockTest, FingerprintsChangeNoSearch) {
+  Random rnd(23);
+  for (const bool internal : {false, true}) {
+    for (const size_t shared : {size_t{0}, size_t{5}, size_t{70}}) {
+      for (int restart : {1, 2, 4, 16}) {
+        const std::string prefix(shared, 'k');
+        std::vector<std::string> user_keys = {prefix};
+        for (int i = 0; i < 300; i++) {
+          std::string k = prefix;
+          const int len = static_cast<int>(rnd.Uniform(14));
+          for (int j = 0; j < len; j++)
+            k.push_back(static_cast<char>(j < 9 && rnd.OneIn(2) ? 'x' : 'a' + rnd.Uniform(3)));
+          user_keys.push_back(k);
+        }
+        std::sort(user_keys.begin(), user_keys.end());
+        user_keys.erase(std::unique(user_keys.begin(), user_keys.end()), user_keys.end());
+        std::vector<std::string> keys;
+        for (const std::string& u : user_keys) {
+          if (!internal) {
+            keys.push_back(u);
+            continue;
+          }
+          const int versions = rnd.OneIn(10) ? 12 : 1;  // a run of one user key spans restarts
+          for (int v = versions; v > 0; v--) {
+            keys.emplace_back();
+            AppendInternalKey(&keys.back(), u, 100 + v, kTypeValue);
+          }
+        }
+        BlockBuilder builder(restart);
+        for (const std::string& k : keys) builder.Add(k, "v" + std::to_string(keys.size()));
+        const std::string bytes = builder.Finish().ToString();
+        std::unique_ptr<Block> plain = BlockFromBytes(bytes);
+        std::unique_ptr<Block> fast = BlockFromBytes(bytes);
+        std::vector<uint64_t> storage;
+        const auto order = internal ? Block::KeyOrder::kInternal : Block::KeyOrder::kBytewise;
+        ASSERT_TRUE(AddFingerprints(fast.get(), order, &storage));
+
+        InternalKeyComparator icmp(BytewiseComparator());
+        const Comparator* cmp =
+            internal ? static_cast<const Comparator*>(&icmp) : BytewiseComparator();
+        std::unique_ptr<Iterator> walking(fast->NewIterator(cmp));
+        // Also targets below and above the shared prefix whose own bytes after it are high and
+        // low: only the prefix test says where they lie.
+        std::vector<std::string> targets = {"",
+                                            "\xff\xff",
+                                            prefix.substr(0, shared / 2),
+                                            prefix + "\xff",
+                                            std::string(shared, 'j') + std::string(12, '\xff'),
+                                            std::string(shared, 'l')};
+        for (const std::string& u : user_keys) {
+          targets.push_back(u);
+          targets.push_back(u + '\0');
+          if (!u.empty()) targets.push_back(u.substr(0, u.size() - 1));
+        }
+        for (std::string& t : targets) {
+          if (internal) {
+            const std::string user = t;
+            t.clear();
+            AppendInternalKey(&t, user, 100 + rnd.Uniform(14), kTypeValue);
+          }
+        }
+        for (const std::string& k : keys) targets.push_back(k);
+        for (const std::string& target : targets) {
+          std::unique_ptr<Iterator> expect(plain->NewIterator(cmp));
+          expect->Seek(target);
+          std::unique_ptr<Iterator> got(fast->NewIterator(cmp));
+          got->Seek(target);
+          walking->Seek(target);
+          bool found = false;
+          std::string once;
+          ASSERT_TRUE(fast->SeekOnce(internal ? nullptr : cmp, target, &found, BlockIterOptions{},
+                                     [&](const Slice& k, const Slice&) { once = k.ToString(); })
+                          .ok());
+          ASSERT_EQ(got->Valid(), expect->Valid());
+          ASSERT_EQ(walking->Valid(), expect->Valid());
+          ASSERT_EQ(found, expect->Valid());
+          if (expect->Valid()) {
+            ASSERT_EQ(got->key().ToString(), expect->key().ToString());
+            ASSERT_EQ(walking->key().ToString(), expect->key().ToString());
+            ASSERT_EQ(once, expect->key().ToString());
+          }
+          if (!walking->Valid()) walking->SeekToFirst();
+        }
+      }
+    }
+  }
+}
+
+TEST(BlockTest, MalformedRestartKeysGetNoFingerprints) {
+  BlockBuilder builder(1);
+  for (const char* k : {"a1", "a2", "a3", "a4"}) builder.Add(k, "value");
+  const std::string good = builder.Finish().ToString();
+  // Entry 0 is at offset 0, entry 3 (the last restart) at 3 * 10: shared, non_shared, value
+  // length, 2 key bytes and 5 value bytes each. A restart entry must not share bytes.
+  for (const size_t entry : {size_t{1}, size_t{3}}) {
+    std::string bytes = good;
+    bytes[entry * 10] = 1;
+    std::unique_ptr<Block> block = BlockFromBytes(bytes);
+    ASSERT_TRUE(block->ok());
+    std::vector<uint64_t> storage;
+    EXPECT_FALSE(AddFingerprints(block.get(), Block::KeyOrder::kBytewise, &storage));
+    bool found = false;
+    const std::string target = "a" + std::to_string(entry + 1);  // its search decodes the entry
+    Status s = block->SeekOnce(BytewiseComparator(), target, &found, BlockIterOptions{},
+                               [](const Slice&, const Slice&) {});
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  }
+  // Internal keys shorter than their 8-byte trailer.
+  std::unique_ptr<Block> block = BlockFromBytes(good);
+  std::vector<uint64_t> storage;
+  EXPECT_FALSE(AddFingerprints(block.get(), Block::KeyOrder::kInternal, &storage));
+}
 
 TEST(BlockTest, CleanupRunsOnDestroy) {
   std::unique_ptr<Block> block = BuildBlock({{"a", "1"}}, 16);

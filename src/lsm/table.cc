@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "lsm/bloom.h"
 #include "lsm/dbformat.h"
 #include "lsm/format.h"
+#include "lsm/key_word.h"
 #include "lsm/two_level_iterator.h"
 
 namespace strata::lsm {
@@ -79,17 +81,10 @@ struct PointIndex {
 
   Fingerprint FingerprintOf(const Slice& user_key) const {
     const size_t cp = prefix.size();
-    const int c = memcmp(user_key.data(), prefix.data(), std::min(user_key.size(), cp));
-    if (c < 0 || (c == 0 && user_key.size() < cp)) return Fingerprint{};
+    const int c = ComparePrefix(user_key, prefix.data(), cp);
+    if (c < 0) return Fingerprint{};
     if (c > 0) return Fingerprint{~uint64_t{0}, ~uint64_t{0}};
-    auto word = [&user_key](size_t from) {
-      uint64_t w = 0;
-      for (size_t i = from; i < from + 8; ++i) {
-        w = (w << 8) | (i < user_key.size() ? static_cast<uint8_t>(user_key[i]) : 0);
-      }
-      return w;
-    };
-    return Fingerprint{word(cp), word(cp + 8)};
+    return Fingerprint{KeyWordAt(user_key, cp), KeyWordAt(user_key, cp + 8)};
   }
 };
 
@@ -147,6 +142,8 @@ struct Table::Rep {
   bool filter_holds_prefixes = false;
   TableProperties props;
   PointIndex point_index;  // empty when the keys' order is not bytewise
+  // How cached data blocks get restart fingerprints; none when the keys' order is not bytewise.
+  std::optional<Block::KeyOrder> key_order;
   // A pinned entry in the block cache charged with MetadataBytes(): an open table's filter and
   // index count against the cache's capacity, so cache plus open tables stay within it.
   Cache::Handle* reservation = nullptr;
@@ -283,8 +280,17 @@ class PointIndexIterator final : public Iterator {
 
 void DeleteBlock(void* block, void*) { delete static_cast<Block*>(block); }
 static_assert(alignof(Block) <= 8, "Cache::InsertInline aligns values to 8 bytes");
-void MoveBlockInto(void* where, void* block) {
-  new (where) Block(std::move(*static_cast<Block*>(block)));
+static_assert(sizeof(Block) % alignof(uint64_t) == 0, "fingerprints follow a cached Block");
+// A parsed block on its way into its cache entry, and its restart fingerprints' layout.
+struct BlockToCache {
+  Block* block;
+  Block::FingerprintLayout layout;
+};
+// The entry's value: the Block, then its fingerprints.
+void MoveBlockInto(void* where, void* arg) {
+  BlockToCache* move = static_cast<BlockToCache*>(arg);
+  Block* block = new (where) Block(std::move(*move->block));
+  block->BuildFingerprints(move->layout, static_cast<char*>(where) + sizeof(Block));
 }
 void DestroyCachedBlock(const Slice&, void* block) { static_cast<Block*>(block)->~Block(); }
 void ReleaseCacheHandle(void* cache, void* handle) {
@@ -342,6 +348,7 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   const bool internal_keys = comparator_name == "strata.InternalKeyComparator";
   if (internal_keys || rep->options.comparator == BytewiseComparator()) {
     BuildPointIndex(contents.data, internal_keys, &rep->point_index);
+    rep->key_order = internal_keys ? Block::KeyOrder::kInternal : Block::KeyOrder::kBytewise;
   }
 
   // Properties: parsed, then dropped.
@@ -438,12 +445,15 @@ Status Table::PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* 
     if (!parsed.ok()) {
       return Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset()));
     }
-    const size_t charge = parsed.ApproximateMemoryUsage();
+    BlockToCache move{&parsed, {}};
+    if (r->key_order) move.layout = parsed.PlanFingerprints(*r->key_order);
+    const size_t charge = parsed.ApproximateMemoryUsage() + move.layout.bytes;
     if (cache != nullptr && contents.cachable && fill_cache &&
         !(long_scan && cache->WouldEvict(cache_key.slice(), charge))) {
-      // The Block lives inside its cache entry: a hit finds it on the lines the lookup read.
-      cache_handle = cache->InsertInline(cache_key.slice(), sizeof(Block), &MoveBlockInto, &parsed,
-                                         charge, &DestroyCachedBlock);
+      // The Block lives inside its cache entry, its fingerprints after it: a hit finds them on
+      // the lines the lookup read and the ones next to them.
+      cache_handle = cache->InsertInline(cache_key.slice(), sizeof(Block) + move.layout.bytes,
+                                         &MoveBlockInto, &move, charge, &DestroyCachedBlock);
       block = static_cast<Block*>(cache->Value(cache_handle));
     } else {
       block = new Block(std::move(parsed));
@@ -601,8 +611,8 @@ void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
   for (const Step& step : steps) {
     if (step.live) step.pinned.block->PrefetchRestarts();
   }
-  for (const Step& step : steps) {
-    if (step.live) step.pinned.block->PrefetchFirstProbe();
+  for (size_t i = 0; i < lookups.size(); i++) {
+    if (steps[i].live) steps[i].pinned.block->PrefetchFirstProbe(lookups[i].key);
   }
   // Pass 6: the block searches.
   for (size_t i = 0; i < lookups.size(); i++) {
