@@ -35,7 +35,9 @@ struct LRUHandle {
   Slice key() const { return Slice(key_data, key_length); }
 };
 
-// A chained hash table of LRUHandles that grows to keep about one entry per bucket.
+// A chained hash table of LRUHandles that grows to keep at most one entry per two buckets. A
+// lookup reads each entry of its chain before the one it wants, each a cache miss in a large
+// cache: at up to one per bucket, a third of the entries a hit read were someone else's.
 class HandleTable {
  public:
   HandleTable() { Resize(); }
@@ -58,7 +60,7 @@ class HandleTable {
     LRUHandle* old = *ptr;
     h->next_hash = (old == nullptr ? nullptr : old->next_hash);
     *ptr = h;
-    if (old == nullptr && ++elems_ > length_) Resize();
+    if (old == nullptr && ++elems_ > length_ / 2) Resize();
     return old;
   }
 
@@ -83,7 +85,7 @@ class HandleTable {
 
   void Resize() {
     uint32_t new_length = 16;
-    while (new_length < elems_) new_length *= 2;
+    while (new_length < 2 * elems_) new_length *= 2;
     auto** new_list = new LRUHandle*[new_length]();
     for (uint32_t i = 0; i < length_; i++) {
       LRUHandle* h = list_[i];
