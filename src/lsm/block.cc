@@ -244,6 +244,9 @@ namespace {
 // compares among equal words make the search what it was without fingerprints.
 constexpr uint32_t kMaxFingerprintPrefix = 64;
 
+// The prefix's bytes in the fingerprint storage, keeping the words after it 8-aligned.
+size_t PaddedPrefixBytes(size_t prefix_len) { return (prefix_len + 7) & ~size_t{7}; }
+
 // The key of restart `index` (stored whole) and of its user key the bytes before `trailer`;
 // false when its entry is malformed or the key shorter than the trailer.
 bool RestartKey(const char* data, uint32_t restart_offset, uint32_t index, size_t trailer,
@@ -273,19 +276,22 @@ Block::FingerprintLayout Block::PlanFingerprints(KeyOrder order) const {
   const size_t most = std::min<size_t>({first.size(), last.size(), kMaxFingerprintPrefix});
   while (n < most && first[n] == last[n]) ++n;
   layout.prefix_len = n;
-  layout.bytes = (num_restarts_ * (sizeof(uint64_t) + sizeof(uint32_t)) + n + 7) & ~size_t{7};
+  layout.bytes = PaddedPrefixBytes(n) +
+                 ((num_restarts_ * (sizeof(uint64_t) + sizeof(uint32_t)) + 7) & ~size_t{7});
   return layout;
 }
 
 void Block::BuildFingerprints(const FingerprintLayout& layout, char* storage) {
   if (layout.bytes == 0) return;
   const size_t trailer = layout.order == KeyOrder::kInternal ? 8 : 0;
-  uint64_t* words = reinterpret_cast<uint64_t*>(storage);
+  // The prefix first, on the line of the Block before it; then the words and the offsets.
+  char* prefix = storage;
+  uint64_t* words = reinterpret_cast<uint64_t*>(storage + PaddedPrefixBytes(layout.prefix_len));
   uint32_t* offsets = reinterpret_cast<uint32_t*>(words + num_restarts_);
   for (uint32_t i = 0; i < num_restarts_; ++i) {
     Slice key;
     if (!RestartKey(data_, restart_offset_, i, trailer, &key)) return;  // searches report it
-    if (i == 0) memcpy(offsets + num_restarts_, key.data(), layout.prefix_len);
+    if (i == 0) memcpy(prefix, key.data(), layout.prefix_len);
     words[i] = KeyWordAt(key, layout.prefix_len);
     offsets[i] = DecodeFixed32(data_ + restart_offset_ + i * sizeof(uint32_t));
   }
@@ -303,7 +309,8 @@ void Block::NarrowByFingerprints(const Slice& target, uint32_t* left, uint32_t* 
   }
   // Restarts with a smaller word hold smaller keys, those with a larger one larger keys: the one
   // sought is the last below the equal words, or among them.
-  const char* prefix = reinterpret_cast<const char*>(CopiedRestartOffsets() + num_restarts_);
+  const char* prefix =
+      reinterpret_cast<const char*>(fingerprints_) - PaddedPrefixBytes(prefix_len_);
   const int c = ComparePrefix(user, prefix, prefix_len_);
   const uint64_t word = c < 0 ? 0 : c > 0 ? ~uint64_t{0} : KeyWordAt(user, prefix_len_);
   const uint64_t* end = fingerprints_ + num_restarts_;

@@ -181,8 +181,8 @@ class Block {
 
   const char* data_;
   size_t size_;
-  // num_restarts_ words, a copy of the restart offsets, then the restart keys' shared prefix
-  // (prefix_len_ bytes); or null.
+  // num_restarts_ words, then a copy of the restart offsets; or null. The restart keys' shared
+  // prefix (prefix_len_ bytes, padded to 8) lies just before the words.
   const uint64_t* fingerprints_ = nullptr;
   uint32_t restart_offset_ = 0;  // offset of the restart array
   uint32_t num_restarts_ = 0;

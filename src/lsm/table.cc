@@ -43,8 +43,15 @@ struct PointIndex {
   std::string prefix;
   std::vector<Fingerprint> fingerprints;
   std::vector<uint32_t> offsets;  // of each entry in data
+  // Each entry's block handle, checked and packed (offset << 24 | size): a lookup that found its
+  // entry reads the handle here, not from the entry, a line of its own in a large index block.
+  std::vector<uint64_t> handles;
+  static constexpr int kSizeBits = 24;
 
   size_t size() const { return fingerprints.size(); }
+  BlockHandle Handle(size_t i) const {
+    return BlockHandle(handles[i] >> kSizeBits, handles[i] & ((uint64_t{1} << kSizeBits) - 1));
+  }
 
   // The key and value of entry i (every entry is a restart: its key is stored whole).
   std::pair<Slice, Slice> Entry(size_t i) const {
@@ -119,7 +126,8 @@ struct Table::Rep {
   size_t MetadataBytes() const {
     return sizeof(Rep) + filter_size + (index_block ? index_block->size() : 0) +
            point_index.fingerprints.capacity() * sizeof(Fingerprint) +
-           point_index.offsets.capacity() * sizeof(uint32_t) + point_index.prefix.capacity();
+           point_index.offsets.capacity() * sizeof(uint32_t) +
+           point_index.handles.capacity() * sizeof(uint64_t) + point_index.prefix.capacity();
   }
   // The block-cache key of the reservation: an id of its own (two tables of one file share
   // cache_id) and an offset no block has.
@@ -155,11 +163,15 @@ std::string Where(const std::string& file_name, uint64_t offset) {
   return file_name + " at offset " + std::to_string(offset);
 }
 
-// A block must lie wholly in [0, limit), trailer included.
+// Whether the block lies wholly in [0, limit), trailer included.
+bool HandleWithin(const BlockHandle& h, uint64_t limit) {
+  return h.offset() <= limit && h.size() <= limit - h.offset() &&
+         h.size() + kBlockTrailerSize <= limit - h.offset();
+}
+
 Status CheckHandle(const std::string& file_name, const char* what, const BlockHandle& h,
                    uint64_t limit) {
-  if (h.offset() > limit || h.size() > limit - h.offset() ||
-      h.size() + kBlockTrailerSize > limit - h.offset()) {
+  if (!HandleWithin(h, limit)) {
     return Status::Corruption(file_name + ": " + what + " block handle (offset " +
                               std::to_string(h.offset()) + ", size " + std::to_string(h.size()) +
                               ") points outside the file");
@@ -200,8 +212,10 @@ Status ParseProperties(const std::string& file_name, uint64_t offset, const Bloc
 }
 
 // Fills *index from an index block whose every entry is a restart (shared = 0), as the table
-// builder writes them; leaves it empty otherwise (then lookups use the block iterator).
-void BuildPointIndex(const Slice& block, bool internal_keys, PointIndex* index) {
+// builder writes them, with handles of data blocks in [0, data_end) that pack (offsets below
+// 2^40, sizes below 2^24); leaves it empty otherwise (then lookups use the block iterator, and
+// report a bad handle when they meet it).
+void BuildPointIndex(const Slice& block, bool internal_keys, uint64_t data_end, PointIndex* index) {
   if (block.size() < 4) return;
   const uint32_t num_restarts = DecodeFixed32(block.data() + block.size() - 4);
   if (num_restarts == 0 || (block.size() - 4) / 4 < num_restarts) return;
@@ -224,6 +238,14 @@ void BuildPointIndex(const Slice& block, bool internal_keys, PointIndex* index) 
       if (key.size() < 8) return;
       key = Slice(key.data(), key.size() - 8);
     }
+    Slice value(q + non_shared, value_length);
+    BlockHandle handle;
+    if (!handle.DecodeFrom(&value).ok() || !HandleWithin(handle, data_end) ||
+        handle.offset() >= (uint64_t{1} << (64 - PointIndex::kSizeBits)) ||
+        handle.size() >= (uint64_t{1} << PointIndex::kSizeBits)) {
+      return;
+    }
+    out.handles.push_back(handle.offset() << PointIndex::kSizeBits | handle.size());
     out.offsets.push_back(static_cast<uint32_t>(p - block.data()));
     keys.push_back(key);
     p = q + non_shared + value_length;
@@ -257,25 +279,30 @@ class PointIndexIterator final : public Iterator {
     Seek(target);
     if (!Valid()) {
       SeekToLast();
-    } else if (comparator_->Compare(key_, target) > 0) {
+    } else if (comparator_->Compare(key(), target) > 0) {
       Prev();
     }
   }
   void Next() override { Set(i_ + 1); }
   void Prev() override { Set(i_ == 0 ? index_->size() : i_ - 1); }
-  Slice key() const override { return key_; }
-  Slice value() const override { return value_; }
+  // The entry's key is read only when asked for (a table iterator asks only for the handle).
+  Slice key() const override { return index_->Entry(i_).first; }
+  Slice value() const override { return Slice(value_, value_size_); }
   Status status() const override { return Status::OK(); }
 
  private:
   void Set(size_t i) {
     i_ = i;
-    if (i_ < index_->size()) std::tie(key_, value_) = index_->Entry(i_);
+    if (i_ >= index_->size()) return;
+    const BlockHandle h = index_->Handle(i_);
+    char* end = EncodeVarint64(EncodeVarint64(value_, h.offset()), h.size());
+    value_size_ = static_cast<size_t>(end - value_);
   }
   const PointIndex* index_;
   const Comparator* comparator_;
   size_t i_;
-  Slice key_, value_;
+  char value_[BlockHandle::kMaxEncodedLength];  // the handle, encoded as in the index block
+  size_t value_size_ = 0;
 };
 
 void DeleteBlock(void* block, void*) { delete static_cast<Block*>(block); }
@@ -347,7 +374,7 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
   const std::string comparator_name = rep->options.comparator->Name();
   const bool internal_keys = comparator_name == "strata.InternalKeyComparator";
   if (internal_keys || rep->options.comparator == BytewiseComparator()) {
-    BuildPointIndex(contents.data, internal_keys, &rep->point_index);
+    BuildPointIndex(contents.data, internal_keys, rep->data_end, &rep->point_index);
     rep->key_order = internal_keys ? Block::KeyOrder::kInternal : Block::KeyOrder::kBytewise;
   }
 
@@ -524,22 +551,19 @@ Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
                           void (*handle_result)(void* arg, const Slice& k, const Slice& v),
                           bool use_filter) const {
   if (use_filter && !KeyMayMatch(key)) return Status::OK();
-  Slice index_value;
-  std::unique_ptr<Iterator> index_iter;
+  PinnedBlock pinned;
   const PointIndex& pi = rep_->point_index;
   if (pi.size() > 0) {  // no iterator to allocate
     const size_t i = pi.Find(rep_->options.comparator, key);
     if (i == pi.size()) return Status::OK();  // past the table's last key
-    index_value = pi.Entry(i).second;
+    STRATA_RETURN_IF_ERROR(PinBlock(pi.Handle(i), fill_cache, &pinned));
   } else {
-    index_iter.reset(NewIndexIterator());
+    std::unique_ptr<Iterator> index_iter(NewIndexIterator());
     index_iter->Seek(key);
     if (!index_iter->Valid()) return index_iter->status();
-    index_value = index_iter->value();
+    STRATA_RETURN_IF_ERROR(PinBlock(index_iter->value(), fill_cache, &pinned));
   }
   // The block is searched in place: no iterator, no key copied to the heap.
-  PinnedBlock pinned;
-  STRATA_RETURN_IF_ERROR(PinBlock(index_value, fill_cache, &pinned));
   bool found = false;
   // Tables of internal keys (the point index knows) compare them inline.
   const Comparator* comparator = pi.internal_keys ? nullptr : rep_->options.comparator;
@@ -587,11 +611,7 @@ void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
       step.live = false;
       continue;
     }
-    l.status = l.table->DecodeIndexValue(pi.Entry(e).second, &step.handle);
-    if (!l.status.ok()) {
-      step.live = false;
-      continue;
-    }
+    step.handle = pi.Handle(e);
     if (r.options.block_cache != nullptr) {
       r.options.block_cache->Prefetch(CacheKey(r.cache_id, step.handle.offset()).slice());
     }
