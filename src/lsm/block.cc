@@ -85,6 +85,7 @@ class Block::Iter final : public Iterator {
       : comparator_(comparator),
         block_(block),
         data_(block->data_),
+        copied_offsets_(block->fingerprints_ != nullptr ? block->CopiedRestartOffsets() : nullptr),
         restarts_(block->restart_offset_),
         num_restarts_(block->num_restarts_),
         current_(restarts_),
@@ -170,7 +171,10 @@ class Block::Iter final : public Iterator {
   }
 
  private:
-  uint32_t RestartPoint(uint32_t index) const { return block_->RestartOffset(index); }
+  uint32_t RestartPoint(uint32_t index) const {
+    return copied_offsets_ != nullptr ? copied_offsets_[index]
+                                      : DecodeFixed32(data_ + restarts_ + index * sizeof(uint32_t));
+  }
   uint32_t NextEntryOffset() const {
     return static_cast<uint32_t>(value_.data() + value_.size() - data_);
   }
@@ -219,10 +223,11 @@ class Block::Iter final : public Iterator {
   const Comparator* const comparator_;
   const Block* const block_;
   const char* const data_;
-  const uint32_t restarts_;      // offset of the restart array
-  const uint32_t num_restarts_;  // entries in the restart array
-  uint32_t current_;             // offset of the current entry; >= restarts_ when not Valid
-  uint32_t restart_index_;       // restart interval holding current_
+  const uint32_t* const copied_offsets_;  // the fingerprints' copy of the restart array, or null
+  const uint32_t restarts_;               // offset of the restart array
+  const uint32_t num_restarts_;           // entries in the restart array
+  uint32_t current_;        // offset of the current entry; >= restarts_ when not Valid
+  uint32_t restart_index_;  // restart interval holding current_
   KeyBuffer key_;  // inline for ordinary keys: a block iterator allocates nothing of its own
   Slice value_;
   Status status_;
