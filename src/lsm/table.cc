@@ -5,7 +5,6 @@
 #include <cstring>
 #include <new>
 #include <optional>
-#include <tuple>
 #include <utility>
 #include <vector>
 
