@@ -85,7 +85,7 @@ class Block::Iter final : public Iterator {
       : comparator_(comparator),
         block_(block),
         data_(block->data_),
-        copied_offsets_(block->fingerprints_ != nullptr ? block->CopiedRestartOffsets() : nullptr),
+        copied_offsets_(block->CopiedRestartOffsets()),
         restarts_(block->restart_offset_),
         num_restarts_(block->num_restarts_),
         current_(restarts_),
@@ -172,8 +172,7 @@ class Block::Iter final : public Iterator {
 
  private:
   uint32_t RestartPoint(uint32_t index) const {
-    return copied_offsets_ != nullptr ? copied_offsets_[index]
-                                      : DecodeFixed32(data_ + restarts_ + index * sizeof(uint32_t));
+    return RestartAt(copied_offsets_, data_ + restarts_, index);
   }
   uint32_t NextEntryOffset() const {
     return static_cast<uint32_t>(value_.data() + value_.size() - data_);

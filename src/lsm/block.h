@@ -163,15 +163,20 @@ class Block {
   // with the fingerprints, when the block has them.
   void NarrowByFingerprints(const Slice& target, uint32_t* left, uint32_t* right) const;
 
-  // The offset of restart `index`: from the fingerprints' copy when the block has them (next to
-  // the words the search just read), else from the restart array at the block's end.
-  uint32_t RestartOffset(uint32_t index) const {
-    return fingerprints_ != nullptr
-               ? CopiedRestartOffsets()[index]
-               : DecodeFixed32(data_ + restart_offset_ + index * sizeof(uint32_t));
+  // The offset of restart `index`: from the fingerprints' copy `copied` when the block has them
+  // (next to the words the search just read), else from the restart array at the block's end.
+  static uint32_t RestartAt(const uint32_t* copied, const char* restart_array, uint32_t index) {
+    return copied != nullptr ? copied[index]
+                             : DecodeFixed32(restart_array + index * sizeof(uint32_t));
   }
+  uint32_t RestartOffset(uint32_t index) const {
+    return RestartAt(CopiedRestartOffsets(), data_ + restart_offset_, index);
+  }
+  // The fingerprints' copy of the restart offsets; null without fingerprints.
   const uint32_t* CopiedRestartOffsets() const {
-    return reinterpret_cast<const uint32_t*>(fingerprints_ + num_restarts_);
+    return fingerprints_ == nullptr
+               ? nullptr
+               : reinterpret_cast<const uint32_t*>(fingerprints_ + num_restarts_);
   }
 
   // The restart array's entry a search reads first: its binary search starts in the middle.

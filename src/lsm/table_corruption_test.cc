@@ -147,10 +147,9 @@ TEST(TableTest, IndexEntryPointingPastTheDataIsReported) {
   options.block_size = 256;
   std::string contents = BuildTable(options, model);
   Footer footer;
-  ASSERT_TRUE(footer
-                  .DecodeFrom(Slice(contents.data() + contents.size() - Footer::kEncodedLength,
-                                    Footer::kEncodedLength))
-                  .ok());
+  ASSERT_TRUE(
+      footer.DecodeFrom(Slice(contents).view().substr(contents.size() - Footer::kEncodedLength))
+          .ok());
   const size_t index_at = footer.index_handle.offset();
   const size_t index_size = footer.index_handle.size();
   ASSERT_EQ(contents[index_at + index_size], static_cast<char>(kNoCompression));
