@@ -71,6 +71,12 @@ struct WorkloadResult {
   uint64_t disk_bytes = 0;      // size of the engine's directory after the workload
   std::string shape;            // files per level after the workload ("L0:3 L1:1"), when reported
   int64_t anon_rss_after = -1;  // anonymous resident memory after it (progress only); -1: unknown
+  int64_t anon_rss_peak = -1;   // the highest anonymous resident memory during it (progress only)
+  int64_t peak_allocated = -1;  // the allocator's allocated bytes at that peak (jemalloc only)
+  int64_t heap_allocated = -1;  // after it: bytes the allocator handed out (jemalloc only)
+  int64_t heap_resident = -1;   // after it: the allocator's resident bytes (jemalloc only)
+  int64_t cache_bytes = -1;     // after it: bytes charged to the engine's block cache, if it says
+  int64_t memtable_bytes = -1;  // after it: the engine's memtables, if it says
   // FNV-style digest of the keys in the order used, so runs can be checked to be identical.
   uint64_t key_digest = 0;
   std::string error;  // empty when the workload succeeded

@@ -155,7 +155,11 @@ class EngineRunner {
       WorkloadResult w = RunWorkload(name);
       w.disk_bytes = kv::DirectoryBytes(dir_);
       if (db_ != nullptr) {
-        for (const kv::LevelStats& l : db_->GetStats().levels) {
+        const kv::Stats stats = db_->GetStats();
+        if (stats.block_cache_bytes > 0)
+          w.cache_bytes = static_cast<int64_t>(stats.block_cache_bytes);
+        if (stats.memtable_bytes > 0) w.memtable_bytes = static_cast<int64_t>(stats.memtable_bytes);
+        for (const kv::LevelStats& l : stats.levels) {
           if (l.files > 0)
             w.shape += fmt::format("{}L{}:{}", w.shape.empty() ? "" : " ", l.level, l.files);
         }
@@ -163,6 +167,11 @@ class EngineRunner {
       result.max_disk_bytes = std::max(result.max_disk_bytes, w.disk_bytes);
       // Anonymous memory after each workload shows which phase holds the engine's peak.
       w.anon_rss_after = ProcStatusBytes("RssAnon");
+      w.peak_allocated = anon.WindowPeakAllocated();
+      w.anon_rss_peak = anon.TakeWindowPeak();
+      const AllocatorBytes heap = ReadAllocatorBytes();
+      w.heap_allocated = heap.allocated;
+      w.heap_resident = heap.resident;
       on_workload(w);
       result.workloads.push_back(std::move(w));
       if (db_ == nullptr) break;  // a reopen failed: nothing further can run
@@ -422,10 +431,18 @@ void PrintProgress(const KvBenchConfig& config, const std::string& engine,
       FormatMicros(w.p99_us), w.found > 0 ? fmt::format("  ({} of {} found)", w.found, w.ops) : "");
   std::string after;
   if (!w.shape.empty()) after = "files per level: " + w.shape;
-  if (w.anon_rss_after >= 0) {
-    after += fmt::format("{}anon RSS {}", after.empty() ? "" : "; ",
-                         FormatBytes(static_cast<double>(w.anon_rss_after)));
-  }
+  auto add = [&after](const char* what, int64_t bytes) {
+    if (bytes < 0) return;
+    after += fmt::format("{}{} {}", after.empty() ? "" : "; ", what,
+                         FormatBytes(static_cast<double>(bytes)));
+  };
+  add("anon RSS", w.anon_rss_after);
+  add("peak during", w.anon_rss_peak);
+  add("allocated at that peak", w.peak_allocated);
+  add("heap allocated", w.heap_allocated);
+  add("resident", w.heap_resident);
+  add("block cache", w.cache_bytes);
+  add("memtables", w.memtable_bytes);
   if (!after.empty()) fmt::print(config.progress, "{:<8} {:<12} {}\n", "", "", after);
 }
 

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 
+#include "base/memory.h"
+
 namespace strata::tools {
 
 int64_t ProcStatusBytes(const char* field) {
@@ -21,7 +23,8 @@ int64_t ProcStatusBytes(const char* field) {
   return -1;
 }
 
-MemorySampler::MemorySampler() : baseline_(ProcStatusBytes("RssAnon")), peak_(baseline_) {
+MemorySampler::MemorySampler()
+    : baseline_(ProcStatusBytes("RssAnon")), peak_(baseline_), window_peak_(baseline_) {
   if (baseline_ >= 0) thread_ = std::thread([this] { Loop(); });
 }
 
@@ -33,6 +36,11 @@ void MemorySampler::Loop() {
     lock.unlock();
     const int64_t now = ProcStatusBytes("RssAnon");
     if (now > peak_.load(std::memory_order_relaxed)) peak_.store(now, std::memory_order_relaxed);
+    // Only this thread raises the window's peak; TakeWindowPeak lowers it with an exchange.
+    int64_t window = window_peak_.load(std::memory_order_relaxed);
+    while (now > window && !window_peak_.compare_exchange_weak(window, now)) {
+    }
+    if (now > window) window_peak_allocated_.store(ReadAllocatorBytes().allocated);
     lock.lock();
     cv_.wait_for(lock, std::chrono::milliseconds(10), [this] { return stop_; });
   }
@@ -48,6 +56,12 @@ int64_t MemorySampler::StopAndPeakGrowth() {
   if (baseline_ < 0) return -1;
   const int64_t last = ProcStatusBytes("RssAnon");
   return std::max<int64_t>(0, std::max(peak_.load(), last) - baseline_);
+}
+
+int64_t MemorySampler::TakeWindowPeak() {
+  const int64_t now = ProcStatusBytes("RssAnon");
+  window_peak_allocated_.store(ReadAllocatorBytes().allocated);  // the new window's start
+  return std::max(window_peak_.exchange(now), now);
 }
 
 }  // namespace strata::tools

@@ -25,6 +25,23 @@ TEST(MemorySamplerTest, SeesMemoryTouchedAndFreedWhileSampling) {
   EXPECT_LT(growth, 200 << 20);
 }
 
+TEST(MemorySamplerTest, WindowPeaksSeeOnlyTheirOwnStretch) {
+  if (ProcStatusBytes("RssAnon") < 0) GTEST_SKIP() << "no RssAnon in /proc/self/status";
+  MemorySampler sampler;
+  const int64_t start = ProcStatusBytes("RssAnon");
+  {
+    constexpr size_t kBytes = 64 << 20;
+    std::unique_ptr<char[]> block(new char[kBytes]);
+    std::memset(block.get(), 1, kBytes);
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  }
+  EXPECT_GE(sampler.TakeWindowPeak(), start + (60 << 20));
+  // The 64 MiB are gone; the next window holds only what is resident now.
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_LT(sampler.TakeWindowPeak(), start + (32 << 20));
+  EXPECT_GE(sampler.StopAndPeakGrowth(), 60 << 20);  // the whole run's peak is kept
+}
+
 TEST(MemorySamplerTest, NoGrowthWhenNothingIsAllocated) {
   if (ProcStatusBytes("RssAnon") < 0) GTEST_SKIP() << "no RssAnon in /proc/self/status";
   MemorySampler sampler;

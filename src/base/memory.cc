@@ -22,10 +22,33 @@ bool UsingJemalloc() { return mallctl != nullptr; }
 const char* AllocatorName() { return UsingJemalloc() ? "jemalloc" : "glibc malloc"; }
 
 void ReleaseFreeMemory() {
-  if (UsingJemalloc()) mallctl(kPurgeAllArenas, nullptr, nullptr, nullptr, 0);
+  ReturnFreedPages();
 #ifdef __GLIBC__
   malloc_trim(0);
 #endif
+}
+
+void ReturnFreedPages() {
+  if (UsingJemalloc()) mallctl(kPurgeAllArenas, nullptr, nullptr, nullptr, 0);
+}
+
+AllocatorBytes ReadAllocatorBytes() {
+  AllocatorBytes bytes;
+  if (!UsingJemalloc()) return bytes;
+  // jemalloc's statistics are a snapshot taken when "epoch" is written.
+  uint64_t epoch = 1;
+  size_t len = sizeof(epoch);
+  mallctl("epoch", &epoch, &len, &epoch, len);
+  size_t value = 0;
+  len = sizeof(value);
+  if (mallctl("stats.allocated", &value, &len, nullptr, 0) == 0) {
+    bytes.allocated = static_cast<int64_t>(value);
+  }
+  len = sizeof(value);
+  if (mallctl("stats.resident", &value, &len, nullptr, 0) == 0) {
+    bytes.resident = static_cast<int64_t>(value);
+  }
+  return bytes;
 }
 
 }  // namespace strata

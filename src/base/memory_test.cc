@@ -18,8 +18,12 @@ TEST(MemoryTest, NamesTheAllocatorAndReleasesFreedMemory) {
   for (int i = 0; i < 10000; ++i) blocks.push_back(std::make_unique<std::string>(1000, 'x'));
   blocks.clear();
   ReleaseFreeMemory();  // must not disturb anything still allocated
+  ReturnFreedPages();
   auto after = std::make_unique<std::string>(100, 'y');
   EXPECT_EQ(after->size(), 100u);
+  const AllocatorBytes bytes = ReadAllocatorBytes();  // jemalloc's statistics only
+  EXPECT_EQ(bytes.allocated, -1);
+  EXPECT_EQ(bytes.resident, -1);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // DBImpl: background work. One thread flushes immutable memtables to L0 (so writers are never
 // held up by a long compaction); another runs leveled compactions.
+#include "base/memory.h"
 #include "lsm/db_impl.h"
 #include "lsm/filename.h"
 #include "lsm/merging_iterator.h"
@@ -33,7 +34,11 @@ void DBImpl::FlushThread() {
 
 void DBImpl::EraseRetiredBlocks(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
-  table_cache_->EraseRetiredBlocks();
+  // A compaction's inputs often had tens of MiB of blocks in the cache. jemalloc would keep
+  // their pages (and the compaction's own buffers) resident for its ten-second decay, while
+  // memtables and new blocks took fresh pages: at 10M keys that slack was 60-77 MiB at the
+  // moments of peak memory (docs/BENCHMARKS.md, "Memory held by the allocator").
+  if (table_cache_->EraseRetiredBlocks() > 0) ReturnFreedPages();
   lock.lock();
 }
 

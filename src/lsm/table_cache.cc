@@ -90,13 +90,14 @@ void TableCache::Evict(uint64_t number) {
   cache_ids_.erase(number);
 }
 
-void TableCache::EraseRetiredBlocks() {
+size_t TableCache::EraseRetiredBlocks() {
   std::vector<std::shared_ptr<Table>> retired;
   {
     std::lock_guard<std::mutex> g(mu_);
     retired.swap(retired_);
   }
   for (const auto& table : retired) table->EraseCachedBlocks();
+  return retired.size();
 }
 
 }  // namespace strata::lsm

@@ -36,9 +36,10 @@ class TableCache {
   // Forgets a deleted file. Its open table is retired: EraseRetiredBlocks drops its blocks
   // from the block cache (a table closed earlier leaves them to age out).
   void Evict(uint64_t number);
-  // Drops the blocks of the tables Evict retired. Erasing thousands of blocks takes a while:
-  // the engine calls this without holding its own mutex.
-  void EraseRetiredBlocks();
+  // Drops the blocks of the tables Evict retired and returns how many tables there were.
+  // Erasing thousands of blocks takes a while: the engine calls this without holding its own
+  // mutex.
+  size_t EraseRetiredBlocks();
 
   const TableOptions& options() const { return options_; }
 
