@@ -167,8 +167,9 @@ class EngineRunner {
       result.max_disk_bytes = std::max(result.max_disk_bytes, w.disk_bytes);
       // Anonymous memory after each workload shows which phase holds the engine's peak.
       w.anon_rss_after = ProcStatusBytes("RssAnon");
-      w.peak_allocated = anon.WindowPeakAllocated();
-      w.anon_rss_peak = anon.TakeWindowPeak();
+      const MemorySampler::WindowPeak window = anon.TakeWindowPeak();
+      w.anon_rss_peak = window.anon;
+      w.peak_allocated = window.allocated;
       const AllocatorBytes heap = ReadAllocatorBytes();
       w.heap_allocated = heap.allocated;
       w.heap_resident = heap.resident;

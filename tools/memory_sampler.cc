@@ -24,7 +24,7 @@ int64_t ProcStatusBytes(const char* field) {
 }
 
 MemorySampler::MemorySampler()
-    : baseline_(ProcStatusBytes("RssAnon")), peak_(baseline_), window_peak_(baseline_) {
+    : baseline_(ProcStatusBytes("RssAnon")), peak_(baseline_), window_{baseline_, -1} {
   if (baseline_ >= 0) thread_ = std::thread([this] { Loop(); });
 }
 
@@ -36,12 +36,8 @@ void MemorySampler::Loop() {
     lock.unlock();
     const int64_t now = ProcStatusBytes("RssAnon");
     if (now > peak_.load(std::memory_order_relaxed)) peak_.store(now, std::memory_order_relaxed);
-    // Only this thread raises the window's peak; TakeWindowPeak lowers it with an exchange.
-    int64_t window = window_peak_.load(std::memory_order_relaxed);
-    while (now > window && !window_peak_.compare_exchange_weak(window, now)) {
-    }
-    if (now > window) window_peak_allocated_.store(ReadAllocatorBytes().allocated);
     lock.lock();
+    if (now > window_.anon) window_ = {now, ReadAllocatorBytes().allocated};
     cv_.wait_for(lock, std::chrono::milliseconds(10), [this] { return stop_; });
   }
 }
@@ -58,10 +54,12 @@ int64_t MemorySampler::StopAndPeakGrowth() {
   return std::max<int64_t>(0, std::max(peak_.load(), last) - baseline_);
 }
 
-int64_t MemorySampler::TakeWindowPeak() {
-  const int64_t now = ProcStatusBytes("RssAnon");
-  window_peak_allocated_.store(ReadAllocatorBytes().allocated);  // the new window's start
-  return std::max(window_peak_.exchange(now), now);
+MemorySampler::WindowPeak MemorySampler::TakeWindowPeak() {
+  const WindowPeak now{ProcStatusBytes("RssAnon"), ReadAllocatorBytes().allocated};
+  std::lock_guard<std::mutex> lock(mu_);
+  const WindowPeak peak = window_.anon >= now.anon ? window_ : now;
+  window_ = now;  // the next window starts here
+  return peak;
 }
 
 }  // namespace strata::tools

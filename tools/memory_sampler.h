@@ -27,21 +27,23 @@ class MemorySampler {
   // 0; -1 when /proc/self/status has no RssAnon).
   int64_t StopAndPeakGrowth();
 
-  // The highest RssAnon (absolute bytes) since the previous call, or since the start; the next
-  // window starts now. Shows which phase of a run reaches the peak.
-  int64_t TakeWindowPeak();
-  // The allocator's allocated bytes when the current window's peak was sampled (jemalloc only,
-  // else -1): the part of the peak the program asked for, the rest is the allocator's slack.
-  int64_t WindowPeakAllocated() const { return window_peak_allocated_.load(); }
+  // The highest RssAnon (absolute bytes) since the previous call, or since the start, and the
+  // allocator's allocated bytes when it was sampled (jemalloc only, else -1: the part of the
+  // peak the program asked for; the rest is the allocator's slack). The next window starts now.
+  // Shows which phase of a run reaches the peak.
+  struct WindowPeak {
+    int64_t anon;
+    int64_t allocated;
+  };
+  WindowPeak TakeWindowPeak();
 
  private:
   void Loop();
 
   const int64_t baseline_;
   std::atomic<int64_t> peak_;
-  std::atomic<int64_t> window_peak_;
-  std::atomic<int64_t> window_peak_allocated_{-1};
   std::mutex mu_;
+  WindowPeak window_;  // guarded by mu_
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;

@@ -35,10 +35,10 @@ TEST(MemorySamplerTest, WindowPeaksSeeOnlyTheirOwnStretch) {
     std::memset(block.get(), 1, kBytes);
     std::this_thread::sleep_for(std::chrono::milliseconds(60));
   }
-  EXPECT_GE(sampler.TakeWindowPeak(), start + (60 << 20));
+  EXPECT_GE(sampler.TakeWindowPeak().anon, start + (60 << 20));
   // The 64 MiB are gone; the next window holds only what is resident now.
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  EXPECT_LT(sampler.TakeWindowPeak(), start + (32 << 20));
+  EXPECT_LT(sampler.TakeWindowPeak().anon, start + (32 << 20));
   EXPECT_GE(sampler.StopAndPeakGrowth(), 60 << 20);  // the whole run's peak is kept
 }
 

@@ -33,22 +33,17 @@ void ReturnFreedPages() {
 }
 
 AllocatorBytes ReadAllocatorBytes() {
-  AllocatorBytes bytes;
-  if (!UsingJemalloc()) return bytes;
+  if (!UsingJemalloc()) return AllocatorBytes{};
   // jemalloc's statistics are a snapshot taken when "epoch" is written.
   uint64_t epoch = 1;
   size_t len = sizeof(epoch);
   mallctl("epoch", &epoch, &len, &epoch, len);
-  size_t value = 0;
-  len = sizeof(value);
-  if (mallctl("stats.allocated", &value, &len, nullptr, 0) == 0) {
-    bytes.allocated = static_cast<int64_t>(value);
-  }
-  len = sizeof(value);
-  if (mallctl("stats.resident", &value, &len, nullptr, 0) == 0) {
-    bytes.resident = static_cast<int64_t>(value);
-  }
-  return bytes;
+  auto read = [](const char* name) -> int64_t {
+    size_t value = 0;
+    size_t size = sizeof(value);
+    return mallctl(name, &value, &size, nullptr, 0) == 0 ? static_cast<int64_t>(value) : -1;
+  };
+  return AllocatorBytes{read("stats.allocated"), read("stats.resident")};
 }
 
 }  // namespace strata

@@ -14,6 +14,7 @@
 #include "base/random.h"
 #include "lsm/block_builder.h"
 #include "lsm/dbformat.h"
+#include "lsm/scan_test_util.h"
 
 namespace strata::lsm {
 namespace {
@@ -89,13 +90,7 @@ TEST_P(BlockModelTest, MatchesModel) {
   std::unique_ptr<Iterator> it(block->NewIterator(BytewiseComparator()));
 
   // Forward and backward scans.
-  auto m = model.begin();
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
-    ASSERT_NE(m, model.end());
-    ASSERT_EQ(it->key().ToString(), m->first);
-    ASSERT_EQ(it->value().ToString(), m->second);
-  }
-  EXPECT_EQ(m, model.end());
+  ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(it.get(), model));
   auto rm = model.rbegin();
   for (it->SeekToLast(); it->Valid(); it->Prev(), ++rm) {
     ASSERT_NE(rm, model.rend());

@@ -11,6 +11,7 @@
 #include "base/random.h"
 #include "env/env.h"
 #include "lsm/db_impl.h"
+#include "lsm/scan_test_util.h"
 
 namespace strata::lsm {
 namespace {
@@ -78,13 +79,7 @@ class DBTest : public testing::Test {
   // A forward scan yields exactly the model.
   void ExpectScanMatches(const Model& model) {
     std::unique_ptr<Iterator> iter = db_->NewIterator(kv::ReadOptions());
-    auto m = model.begin();
-    for (iter->SeekToFirst(); iter->Valid(); iter->Next(), ++m) {
-      ASSERT_NE(m, model.end());
-      ASSERT_EQ(iter->key().ToString(), m->first);
-      ASSERT_EQ(iter->value().ToString(), m->second);
-    }
-    EXPECT_EQ(m, model.end());
+    ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(iter.get(), model));
     ASSERT_TRUE(iter->status().ok());
   }
 

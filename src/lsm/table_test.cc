@@ -16,6 +16,7 @@
 #include "lsm/cache.h"
 #include "lsm/dbformat.h"
 #include "lsm/format.h"
+#include "lsm/scan_test_util.h"
 #include "lsm/table_builder.h"
 #include "lsm/table_test_util.h"
 
@@ -28,13 +29,7 @@ using namespace table_test;  // NOLINT(build/namespaces): the table tests' helpe
 void CheckIterator(Iterator* it, const Model& model, Random* rnd, int seeks) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : model) keys.push_back(k);
-  auto m = model.begin();
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++m) {
-    ASSERT_NE(m, model.end());
-    ASSERT_EQ(it->key().ToString(), m->first);
-    ASSERT_EQ(it->value().ToString(), m->second);
-  }
-  ASSERT_EQ(m, model.end());
+  ASSERT_NO_FATAL_FAILURE(ExpectForwardScan(it, model));
   ASSERT_TRUE(it->status().ok()) << it->status().ToString();
   auto rm = model.rbegin();
   for (it->SeekToLast(); it->Valid(); it->Prev(), ++rm) {
