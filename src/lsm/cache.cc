@@ -44,6 +44,9 @@ class HandleTable {
   ~HandleTable() { delete[] list_; }
 
   LRUHandle* Lookup(const Slice& key, uint32_t hash) { return *FindPointer(key, hash); }
+  const LRUHandle* Lookup(const Slice& key, uint32_t hash) const {
+    return *const_cast<HandleTable*>(this)->FindPointer(key, hash);
+  }
 
   // Starts loading the bucket of `hash` into the CPU cache. Called without the shard's lock:
   // it reads the published array and mask, which a concurrent Resize may have replaced (a
@@ -227,6 +230,11 @@ class alignas(64) LRUShard {
     return reinterpret_cast<Cache::Handle*>(e);
   }
 
+  bool Contains(const Slice& key, uint32_t hash) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return table_.Lookup(key, hash) != nullptr;
+  }
+
   void Release(Cache::Handle* handle) {
     Garbage garbage;
     std::lock_guard<std::mutex> lock(mu_);
@@ -328,6 +336,10 @@ class ShardedLRUCache final : public Cache {
   Handle* Lookup(const Slice& key) override {
     const uint64_t h = HashKey(key);
     return Shard(h).Lookup(key, static_cast<uint32_t>(h));
+  }
+  bool Contains(const Slice& key) const override {
+    const uint64_t h = HashKey(key);
+    return Shard(h).Contains(key, static_cast<uint32_t>(h));
   }
   void Prefetch(const Slice& key) const override {
     const uint64_t h = HashKey(key);

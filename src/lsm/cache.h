@@ -43,6 +43,9 @@ class Cache {
                                void (*deleter)(const Slice& key, void* value)) = 0;
   // A Handle the caller must Release, or nullptr when the key is absent.
   virtual Handle* Lookup(const Slice& key) = 0;
+  // Whether key is in the map now. Unlike Lookup it pins nothing, counts neither a hit nor a
+  // miss, and does not mark the entry used.
+  virtual bool Contains(const Slice& key) const = 0;
   // A hint that Lookup(key) follows soon: starts loading what it will read into the CPU cache,
   // so that a batch of lookups overlaps its memory reads. Changes nothing; may do nothing.
   virtual void Prefetch(const Slice& /*key*/) const {}

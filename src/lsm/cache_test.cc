@@ -152,6 +152,25 @@ TEST_F(CacheTest, RecentlyUsedSurvives) {
   }
 }
 
+// Contains answers without counting a hit or a miss, and, unlike Lookup, does not keep an
+// entry from eviction (a compaction asks it about every block it writes).
+TEST_F(CacheTest, ContainsCountsNothingAndKeepsNothing) {
+  EXPECT_FALSE(cache_->Contains(EncodeKey(100)));
+  Insert(100, 101);
+  EXPECT_TRUE(cache_->Contains(EncodeKey(100)));
+  EXPECT_EQ(cache_->hits(), 0u);
+  EXPECT_EQ(cache_->misses(), 0u);
+  Erase(100);
+  EXPECT_FALSE(cache_->Contains(EncodeKey(100)));
+  Insert(0, 1, 10);
+  bool evicted = false;
+  for (int i = 1; i < 3000 && !evicted; i++) {
+    Insert(i, i, 10);
+    evicted = !cache_->Contains(EncodeKey(0));
+  }
+  EXPECT_TRUE(evicted);
+}
+
 TEST_F(CacheTest, TooLargeEntryIsNotKept) {
   Cache::Handle* h = InsertAndReturnHandle(1, 2, kCapacity * 2);
   EXPECT_EQ(DecodeValue(cache_->Value(h)), 2);

@@ -8,6 +8,53 @@
 
 namespace strata::lsm {
 
+namespace {
+
+// Hands the block cache's hold on a compaction's inputs on to its outputs: an output data block
+// is cached as it is written when, in some input table whose range holds the block's last key,
+// the block holding that key is cached. Without it every compaction turned the hot part of its
+// key range cold, and readers took a file read, checksum and decompression per block until they
+// had read it all again (a third of an indexed find's time while a load's compactions ran).
+// Cold inputs stay cold: the cache gains nothing a reader had not brought in.
+class OutputBlockWarmer {
+ public:
+  OutputBlockWarmer(TableCache* tables, const InternalKeyComparator& icmp, const Compaction& c)
+      : icmp_(icmp) {
+    if (tables->options().block_cache == nullptr) return;
+    for (int which = 0; which < 2; which++) {
+      for (const FileMetaData* f : c.inputs(which)) {
+        std::shared_ptr<Table> table;
+        if (tables->FindTable(f->number, f->file_size, &table).ok()) {
+          inputs_.push_back(Input{f, std::move(table)});
+        }
+      }
+    }
+  }
+
+  bool active() const { return !inputs_.empty(); }
+
+  bool Hot(const Slice& last_key) const {
+    for (const Input& in : inputs_) {
+      if (icmp_.Compare(last_key, in.file->smallest.Encode()) < 0 ||
+          icmp_.Compare(last_key, in.file->largest.Encode()) > 0) {
+        continue;
+      }
+      if (in.table->BlockCachedFor(last_key)) return true;
+    }
+    return false;
+  }
+
+ private:
+  struct Input {
+    const FileMetaData* file;
+    std::shared_ptr<Table> table;
+  };
+  const InternalKeyComparator& icmp_;
+  std::vector<Input> inputs_;
+};
+
+}  // namespace
+
 struct DBImpl::ManualCompaction {
   int level;
   bool done = false;
@@ -192,10 +239,16 @@ Status DBImpl::DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& loc
     FileMetaData meta;
     std::unique_ptr<WritableFile> file;
     std::unique_ptr<TableBuilder> builder;
+    std::vector<uint64_t> cached_offsets;  // of blocks put into the block cache as written
   };
   std::vector<FileMetaData> outputs;
   std::unique_ptr<Output> out;
   Status s;
+  const OutputBlockWarmer warmer(table_cache_.get(), icmp_, *c);
+  // An output that will not be installed takes its cached blocks back (nobody would read them).
+  auto drop_cached_blocks = [&](const Output& o) {
+    for (uint64_t offset : o.cached_offsets) table_cache_->EraseWrittenBlock(o.meta.number, offset);
+  };
 
   auto finish_output = [&]() -> Status {
     Status fs = out->builder->Finish();
@@ -211,6 +264,8 @@ Status DBImpl::DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& loc
     if (fs.ok()) {
       table_bytes_written_ += out->meta.file_size;
       outputs.push_back(out->meta);
+    } else {
+      drop_cached_blocks(*out);
     }
     out.reset();
     return fs;
@@ -265,6 +320,15 @@ Status DBImpl::DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& loc
         break;
       }
       out->builder = std::make_unique<TableBuilder>(table_cache_->options(), out->file.get());
+      if (warmer.active()) {
+        out->builder->SetDataBlockSink([this, &warmer, o = out.get()](const BlockHandle& handle,
+                                                                      const Slice& contents,
+                                                                      const Slice& last_key) {
+          if (!warmer.Hot(last_key)) return;
+          table_cache_->CacheWrittenBlock(o->meta.number, handle.offset(), contents);
+          o->cached_offsets.push_back(handle.offset());
+        });
+      }
       out->meta.smallest.DecodeFrom(key);
     }
     out->meta.largest.DecodeFrom(key);
@@ -276,6 +340,7 @@ Status DBImpl::DoCompactionWork(Compaction* c, std::unique_lock<std::mutex>& loc
   if (s.ok() && out) s = finish_output();
   if (out) {
     out->builder->Abandon();
+    drop_cached_blocks(*out);
     out.reset();
   }
   input.reset();

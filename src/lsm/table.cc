@@ -323,6 +323,28 @@ void ReleaseCacheHandle(void* cache, void* handle) {
   static_cast<Cache*>(cache)->Release(static_cast<Cache::Handle*>(handle));
 }
 
+// How cached data blocks of a table under `comparator` get restart fingerprints: internal keys
+// order their user keys bytewise (InternalKeyComparator::CompareKeys); other orders get none.
+std::optional<Block::KeyOrder> KeyOrderFor(const Comparator* comparator) {
+  if (comparator == BytewiseComparator()) return Block::KeyOrder::kBytewise;
+  if (std::string(comparator->Name()) == "strata.InternalKeyComparator") {
+    return Block::KeyOrder::kInternal;
+  }
+  return std::nullopt;
+}
+
+// Moves a parsed data block into its cache entry, the Block first and its fingerprints after it
+// (a hit finds them on the lines the lookup read and the ones next to them); returns the
+// pinning handle.
+Cache::Handle* InsertBlock(Cache* cache, const CacheKey& key, Block* parsed,
+                           std::optional<Block::KeyOrder> key_order) {
+  BlockToCache move{parsed, {}};
+  if (key_order) move.layout = parsed->PlanFingerprints(*key_order);
+  const size_t charge = parsed->ApproximateMemoryUsage() + move.layout.bytes;
+  return cache->InsertInline(key.slice(), sizeof(Block) + move.layout.bytes, &MoveBlockInto, &move,
+                             charge, &DestroyCachedBlock);
+}
+
 }  // namespace
 
 Table::Table(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
@@ -369,12 +391,10 @@ Status Table::Open(const TableOptions& options, std::unique_ptr<RandomAccessFile
     return Status::Corruption("malformed index block in " +
                               Where(file_name, footer.index_handle.offset()));
   }
-  // Internal keys order their user keys bytewise (InternalKeyComparator::CompareKeys).
-  const std::string comparator_name = rep->options.comparator->Name();
-  const bool internal_keys = comparator_name == "strata.InternalKeyComparator";
-  if (internal_keys || rep->options.comparator == BytewiseComparator()) {
-    BuildPointIndex(contents.data, internal_keys, rep->data_end, &rep->point_index);
-    rep->key_order = internal_keys ? Block::KeyOrder::kInternal : Block::KeyOrder::kBytewise;
+  rep->key_order = KeyOrderFor(rep->options.comparator);
+  if (rep->key_order) {
+    BuildPointIndex(contents.data, *rep->key_order == Block::KeyOrder::kInternal, rep->data_end,
+                    &rep->point_index);
   }
 
   // Properties: parsed, then dropped.
@@ -471,15 +491,9 @@ Status Table::PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* 
     if (!parsed.ok()) {
       return Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset()));
     }
-    BlockToCache move{&parsed, {}};
-    if (r->key_order) move.layout = parsed.PlanFingerprints(*r->key_order);
-    const size_t charge = parsed.ApproximateMemoryUsage() + move.layout.bytes;
     if (cache != nullptr && contents.cachable && fill_cache &&
-        !(long_scan && cache->WouldEvict(cache_key.slice(), charge))) {
-      // The Block lives inside its cache entry, its fingerprints after it: a hit finds them on
-      // the lines the lookup read and the ones next to them.
-      cache_handle = cache->InsertInline(cache_key.slice(), sizeof(Block) + move.layout.bytes,
-                                         &MoveBlockInto, &move, charge, &DestroyCachedBlock);
+        !(long_scan && cache->WouldEvict(cache_key.slice(), parsed.ApproximateMemoryUsage()))) {
+      cache_handle = InsertBlock(cache, cache_key, &parsed, r->key_order);
       block = static_cast<Block*>(cache->Value(cache_handle));
     } else {
       block = new Block(std::move(parsed));
@@ -509,6 +523,43 @@ void Table::EraseCachedBlocks() const {
     if (handle.DecodeFrom(&input).ok()) {
       cache->Erase(CacheKey(rep_->cache_id, handle.offset()).slice());
     }
+  }
+}
+
+bool Table::BlockCachedFor(const Slice& key) const {
+  const Rep* r = rep_.get();
+  if (r->options.block_cache == nullptr) return false;
+  BlockHandle handle;
+  if (r->point_index.size() > 0) {
+    const size_t i = r->point_index.Find(r->options.comparator, key);
+    if (i == r->point_index.size()) return false;
+    handle = r->point_index.Handle(i);
+  } else {
+    std::unique_ptr<Iterator> index(NewIndexIterator());
+    index->Seek(key);
+    Slice input = index->Valid() ? index->value() : Slice();
+    if (!index->Valid() || !handle.DecodeFrom(&input).ok()) return false;
+  }
+  return r->options.block_cache->Contains(CacheKey(r->cache_id, handle.offset()).slice());
+}
+
+void Table::CacheWrittenBlock(const TableOptions& options, uint64_t cache_id, uint64_t offset,
+                              const Slice& contents) {
+  if (options.block_cache == nullptr) return;
+  char* copy = new char[contents.size()];
+  memcpy(copy, contents.data(), contents.size());
+  Block parsed(BlockContents{
+      .data = Slice(copy, contents.size()), .cachable = true, .heap_allocated = true});
+  if (!parsed.ok()) return;  // the builder wrote it; a read would report it
+  const Comparator* comparator =
+      options.comparator != nullptr ? options.comparator : BytewiseComparator();
+  Cache* cache = options.block_cache;
+  cache->Release(InsertBlock(cache, CacheKey(cache_id, offset), &parsed, KeyOrderFor(comparator)));
+}
+
+void Table::EraseWrittenBlock(const TableOptions& options, uint64_t cache_id, uint64_t offset) {
+  if (options.block_cache != nullptr) {
+    options.block_cache->Erase(CacheKey(cache_id, offset).slice());
   }
 }
 

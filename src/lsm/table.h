@@ -38,6 +38,16 @@ class Table {
   // Removes the table's data blocks from the block cache (its file was deleted).
   void EraseCachedBlocks() const;
 
+  // Whether the data block that holds `key`, or would hold it, is in the block cache now.
+  bool BlockCachedFor(const Slice& key) const;
+  // Puts a data block just written (its uncompressed bytes, as TableBuilder's block sink gets
+  // them) into options.block_cache, as a read of the table opened under cache_id would: a
+  // compaction hands the hot blocks of its inputs on to its outputs this way.
+  static void CacheWrittenBlock(const TableOptions& options, uint64_t cache_id, uint64_t offset,
+                                const Slice& contents);
+  // Takes back a CacheWrittenBlock whose table will never be opened.
+  static void EraseWrittenBlock(const TableOptions& options, uint64_t cache_id, uint64_t offset);
+
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
   ~Table();

@@ -41,12 +41,15 @@ struct TableBuilder::Rep {
   BlockHandle pending_handle;
   std::string compressed;
   TableProperties props;
+  DataBlockSink data_block_sink;
 };
 
 TableBuilder::TableBuilder(const TableOptions& options, WritableFile* file)
     : rep_(std::make_unique<Rep>(options, file)) {}
 
 TableBuilder::~TableBuilder() { assert(rep_->closed); }
+
+void TableBuilder::SetDataBlockSink(DataBlockSink sink) { rep_->data_block_sink = std::move(sink); }
 
 void TableBuilder::Add(const Slice& key, const Slice& value) {
   Rep* r = rep_.get();
@@ -90,7 +93,7 @@ void TableBuilder::Flush() {
   Rep* r = rep_.get();
   if (!r->status.ok() || r->data_block.empty()) return;
   const uint64_t start = r->offset;
-  WriteBlock(&r->data_block, true, &r->pending_handle);
+  WriteBlock(&r->data_block, true, &r->pending_handle, /*data=*/true);
   if (r->status.ok()) {
     r->pending_index_entry = true;
     r->props.num_data_blocks++;
@@ -98,7 +101,7 @@ void TableBuilder::Flush() {
   }
 }
 
-void TableBuilder::WriteBlock(BlockBuilder* block, bool compress, BlockHandle* handle) {
+void TableBuilder::WriteBlock(BlockBuilder* block, bool compress, BlockHandle* handle, bool data) {
   Rep* r = rep_.get();
   const Slice raw = block->Finish();
   BlockCompression type = kNoCompression;
@@ -106,6 +109,7 @@ void TableBuilder::WriteBlock(BlockBuilder* block, bool compress, BlockHandle* h
     type = CompressBlock(raw, r->options.compression, r->options.zstd_level, &r->compressed);
   }
   WriteRawBlock(type == kNoCompression ? raw : Slice(r->compressed), type, handle);
+  if (data && r->status.ok() && r->data_block_sink) r->data_block_sink(*handle, raw, r->last_key);
   r->compressed.clear();
   block->Reset();
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -71,6 +72,12 @@ class TableBuilder {
   // REQUIRES: Finish() or Abandon() was called.
   ~TableBuilder();
 
+  // Called for each data block once it is written: its handle, its uncompressed bytes, and its
+  // last key (all valid only during the call).
+  using DataBlockSink =
+      std::function<void(const BlockHandle& handle, const Slice& contents, const Slice& last_key)>;
+  void SetDataBlockSink(DataBlockSink sink);
+
   // REQUIRES: key > every key added before (comparator order); Finish/Abandon not called.
   // With filter_user_keys, key is an internal key (at least 8 bytes).
   void Add(const Slice& key, const Slice& value);
@@ -89,7 +96,8 @@ class TableBuilder {
  private:
   struct Rep;
   void Flush();
-  void WriteBlock(class BlockBuilder* block, bool compress, BlockHandle* handle);
+  // `data`: a data block, for the sink.
+  void WriteBlock(class BlockBuilder* block, bool compress, BlockHandle* handle, bool data = false);
   void WriteRawBlock(const Slice& contents, unsigned char type, BlockHandle* handle);
 
   std::unique_ptr<Rep> rep_;

@@ -80,6 +80,16 @@ uint64_t TableCache::CacheId(uint64_t number) {
   return id;
 }
 
+void TableCache::CacheWrittenBlock(uint64_t number, uint64_t offset, const Slice& contents) {
+  if (options_.block_cache != nullptr) {
+    Table::CacheWrittenBlock(options_, CacheId(number), offset, contents);
+  }
+}
+
+void TableCache::EraseWrittenBlock(uint64_t number, uint64_t offset) {
+  if (options_.block_cache != nullptr) Table::EraseWrittenBlock(options_, CacheId(number), offset);
+}
+
 void TableCache::Evict(uint64_t number) {
   std::lock_guard<std::mutex> g(mu_);
   auto it = tables_.find(number);

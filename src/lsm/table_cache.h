@@ -41,6 +41,12 @@ class TableCache {
   // mutex.
   size_t EraseRetiredBlocks();
 
+  // A data block just written to file `number`, put into the block cache as a read of the
+  // table would put it (Table::CacheWrittenBlock); EraseWrittenBlock takes it back when the
+  // file will not be used.
+  void CacheWrittenBlock(uint64_t number, uint64_t offset, const Slice& contents);
+  void EraseWrittenBlock(uint64_t number, uint64_t offset);
+
   const TableOptions& options() const { return options_; }
 
  private:
