@@ -335,12 +335,13 @@ std::optional<Block::KeyOrder> KeyOrderFor(const Comparator* comparator) {
 
 // Moves a parsed data block into its cache entry, the Block first and its fingerprints after it
 // (a hit finds them on the lines the lookup read and the ones next to them); returns the
-// pinning handle.
+// pinning handle. only_into_room: unless that evicts nothing; then nullptr, and *parsed stays.
 Cache::Handle* InsertBlock(Cache* cache, const CacheKey& key, Block* parsed,
-                           std::optional<Block::KeyOrder> key_order) {
+                           std::optional<Block::KeyOrder> key_order, bool only_into_room) {
   BlockToCache move{parsed, {}};
   if (key_order) move.layout = parsed->PlanFingerprints(*key_order);
   const size_t charge = parsed->ApproximateMemoryUsage() + move.layout.bytes;
+  if (only_into_room && cache->WouldEvict(key.slice(), charge)) return nullptr;
   return cache->InsertInline(key.slice(), sizeof(Block) + move.layout.bytes, &MoveBlockInto, &move,
                              charge, &DestroyCachedBlock);
 }
@@ -491,13 +492,11 @@ Status Table::PinBlock(const BlockHandle& handle, bool fill_cache, PinnedBlock* 
     if (!parsed.ok()) {
       return Status::Corruption("malformed data block in " + Where(r->file_name, handle.offset()));
     }
-    if (cache != nullptr && contents.cachable && fill_cache &&
-        !(long_scan && cache->WouldEvict(cache_key.slice(), parsed.ApproximateMemoryUsage()))) {
-      cache_handle = InsertBlock(cache, cache_key, &parsed, r->key_order);
-      block = static_cast<Block*>(cache->Value(cache_handle));
-    } else {
-      block = new Block(std::move(parsed));
+    if (cache != nullptr && contents.cachable && fill_cache) {
+      cache_handle = InsertBlock(cache, cache_key, &parsed, r->key_order, long_scan);
     }
+    block = cache_handle != nullptr ? static_cast<Block*>(cache->Value(cache_handle))
+                                    : new Block(std::move(parsed));
   }
 
   pinned->block = block;
@@ -554,7 +553,8 @@ void Table::CacheWrittenBlock(const TableOptions& options, uint64_t cache_id, ui
   const Comparator* comparator =
       options.comparator != nullptr ? options.comparator : BytewiseComparator();
   Cache* cache = options.block_cache;
-  cache->Release(InsertBlock(cache, CacheKey(cache_id, offset), &parsed, KeyOrderFor(comparator)));
+  cache->Release(InsertBlock(cache, CacheKey(cache_id, offset), &parsed, KeyOrderFor(comparator),
+                             /*only_into_room=*/false));
 }
 
 void Table::EraseWrittenBlock(const TableOptions& options, uint64_t cache_id, uint64_t offset) {
