@@ -14,8 +14,9 @@ namespace {
 // is cached as it is written when, in some input table whose range holds the block's last key,
 // the block holding that key is cached. Without it every compaction turned the hot part of its
 // key range cold, and readers took a file read, checksum and decompression per block until they
-// had read it all again (a third of an indexed find's time while a load's compactions ran).
-// Cold inputs stay cold: the cache gains nothing a reader had not brought in.
+// had read it all again (28% of an indexed find's samples while a load's compactions ran, 15%
+// with this; docs/BENCHMARKS.md). Cold inputs stay cold: the cache gains nothing a reader had not
+// brought in, so its memory stays what reads made it.
 class OutputBlockWarmer {
  public:
   OutputBlockWarmer(TableCache* tables, const InternalKeyComparator& icmp, const Compaction& c)
