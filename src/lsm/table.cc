@@ -525,21 +525,21 @@ void Table::EraseCachedBlocks() const {
   }
 }
 
-bool Table::BlockCachedFor(const Slice& key) const {
-  const Rep* r = rep_.get();
-  if (r->options.block_cache == nullptr) return false;
+std::optional<BlockHandle> Table::DataBlockFor(const Slice& key) const {
+  std::unique_ptr<Iterator> index(NewIndexIterator());  // through the point index when built
+  index->Seek(key);
+  if (!index->Valid()) return std::nullopt;
   BlockHandle handle;
-  if (r->point_index.size() > 0) {
-    const size_t i = r->point_index.Find(r->options.comparator, key);
-    if (i == r->point_index.size()) return false;
-    handle = r->point_index.Handle(i);
-  } else {
-    std::unique_ptr<Iterator> index(NewIndexIterator());
-    index->Seek(key);
-    Slice input = index->Valid() ? index->value() : Slice();
-    if (!index->Valid() || !handle.DecodeFrom(&input).ok()) return false;
-  }
-  return r->options.block_cache->Contains(CacheKey(r->cache_id, handle.offset()).slice());
+  Slice input = index->value();
+  if (!handle.DecodeFrom(&input).ok()) return std::nullopt;
+  return handle;
+}
+
+bool Table::BlockCachedFor(const Slice& key) const {
+  Cache* cache = rep_->options.block_cache;
+  if (cache == nullptr) return false;
+  const std::optional<BlockHandle> handle = DataBlockFor(key);
+  return handle && cache->Contains(CacheKey(rep_->cache_id, handle->offset()).slice());
 }
 
 void Table::CacheWrittenBlock(const TableOptions& options, uint64_t cache_id, uint64_t offset,
@@ -698,15 +698,9 @@ void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {
 }
 
 uint64_t Table::ApproximateOffsetOf(const Slice& key) const {
-  std::unique_ptr<Iterator> index_iter(NewIndexIterator());
-  index_iter->Seek(key);
-  if (index_iter->Valid()) {
-    BlockHandle handle;
-    Slice input = index_iter->value();
-    if (handle.DecodeFrom(&input).ok()) return handle.offset();
-  }
   // Past the last key (or an unreadable index entry): the end of the data.
-  return rep_->data_end;
+  const std::optional<BlockHandle> handle = DataBlockFor(key);
+  return handle ? handle->offset() : rep_->data_end;
 }
 
 uint64_t Table::NumEntries() const { return rep_->props.num_entries; }

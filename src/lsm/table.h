@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -118,6 +119,9 @@ class Table {
   // An iterator over the data block named by an index value.
   Iterator* BlockReader(const Slice& index_value, bool fill_cache, bool long_scan) const;
   Iterator* NewIndexIterator() const;
+  // The handle of the data block that holds `key`, or would hold it; none past the last key or
+  // for an index entry that does not decode.
+  std::optional<BlockHandle> DataBlockFor(const Slice& key) const;
 
   std::unique_ptr<Rep> rep_;
 };
