@@ -192,8 +192,11 @@ TEST_F(BlockCacheTest, CompactionOutputsInheritTheHotBlocksOfTheirInputs) {
 
   WriteAll(n, 2);
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
-  // The first half reads from the cache alone; the second half, never read, was not cached.
-  EXPECT_EQ(ReadAll(n / 2, 2), 0u);
+  // The first half reads from the cache alone, but for the block that straddles the half: an
+  // output block is warmed by its last key's input block, which for that one lies in the cold
+  // half (where blocks end depends on which background compactions ran first). The second
+  // half, never read, was not cached.
+  EXPECT_EQ(ReadAll(n / 2 - 50, 2), 0u);
   uint64_t misses = 0;
   const uint64_t before = db_->GetStats().block_cache_misses;
   for (int i = n / 2 + 50; i < n; i++) {
