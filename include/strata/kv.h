@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/function_ref.h"
 #include "strata/iterator.h"
 #include "strata/slice.h"
 #include "strata/status.h"
@@ -195,6 +196,13 @@ class Engine {
 
   // The iterator must be destroyed before the engine.
   virtual std::unique_ptr<Iterator> NewIterator(const ReadOptions& options) = 0;
+  // Calls visit(key, value) for the entries of [lower, *upper) (upper nullptr: to the end) in
+  // key order, until visit returns false or the range ends; the slices are valid during the
+  // call only. options' bounds are not used. For short ranges, such as an index's entries for
+  // one value, this costs less than an iterator: a backend may read the entries in place. The
+  // default walks NewIterator.
+  virtual Status Scan(const ReadOptions& options, const Slice& lower, const Slice* upper,
+                      FunctionRef<bool(const Slice& key, const Slice& value)> visit);
   virtual std::shared_ptr<const Snapshot> GetSnapshot() = 0;
 
   // Writes buffered data to tables (where the backend has such a notion) and waits for it.

@@ -19,6 +19,22 @@ void Engine::MultiGet(const ReadOptions& options, std::span<const Slice> keys,
   for (size_t i = 0; i < keys.size(); i++) statuses[i] = Get(at_once, keys[i], &values[i]);
 }
 
+Status Engine::Scan(const ReadOptions& options, const Slice& lower, const Slice* upper,
+                    FunctionRef<bool(const Slice& key, const Slice& value)> visit) {
+  ReadOptions bounded = options;
+  bounded.lower_bound = lower.ToString();
+  if (upper != nullptr) {
+    bounded.upper_bound = upper->ToString();
+  } else {
+    bounded.upper_bound.reset();
+  }
+  std::unique_ptr<Iterator> it = NewIterator(bounded);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!visit(it->key(), it->value())) break;
+  }
+  return it->status();
+}
+
 Status Engine::Delete(const WriteOptions& options, const Slice& key) {
   WriteBatch batch;
   batch.Delete(key);

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "strata/function_ref.h"
 #include "strata/value.h"
 
 namespace strata::codec {
@@ -38,24 +39,6 @@ struct FieldPath {
 
 // The array index a path step names, or -1 (digits only, no leading zero, below 2^53).
 int64_t ParseArrayIndex(std::string_view step);
-
-// A non-owning reference to a callable, so visitors cost no allocation.
-template <typename Sig>
-class FunctionRef;
-template <typename R, typename... A>
-class FunctionRef<R(A...)> {
- public:
-  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
-  FunctionRef(F&& f)  // NOLINT: implicit by design
-      : obj_(const_cast<void*>(static_cast<const void*>(&f))), call_([](void* o, A... a) -> R {
-          return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<A>(a)...);
-        }) {}
-  R operator()(A... a) const { return call_(obj_, std::forward<A>(a)...); }
-
- private:
-  void* obj_;
-  R (*call_)(void*, A...);
-};
 
 // MongoDB's matcher view of a path (its element iterator). `visit` receives every value the path
 // reaches, and nullptr where the path ends at a missing field outside any array or at a scalar

@@ -324,6 +324,22 @@ TEST_P(DatabaseTest, IndexScansReadAheadAcrossBatches) {
   }
   EXPECT_EQ(ex->keys_examined, entries);
 
+  // Ranges whose entries end exactly where a batch does (the first batch holds 8), and one with
+  // no entries: the ranges after them are still read, nothing twice.
+  auto g = db_->collection("g");
+  for (int i = 0; i < 40; ++i)
+    ASSERT_TRUE(g.InsertOne(Value::MakeObject({{"g", i / 8}, {"n", i}})).ok());
+  ASSERT_TRUE(g.CreateIndex({{"g", 1}}).ok());
+  EXPECT_EQ(Ns(Find("g", R"({"g": 2})")), (std::vector<int64_t>{16, 17, 18, 19, 20, 21, 22, 23}));
+  want.clear();
+  for (int i = 8; i < 16; ++i) want.push_back(i);
+  for (int i = 24; i < 40; ++i) want.push_back(i);
+  EXPECT_EQ(Ns(Find("g", R"({"g": {"$in": [1, 3, 9, 4]}})")), want);
+  ex = g.ExplainFind(J(R"({"g": {"$in": [1, 3, 9, 4]}})"));
+  ASSERT_TRUE(ex.ok());
+  EXPECT_EQ(ex->plan, "IXSCAN g_1");
+  EXPECT_EQ(ex->keys_examined, 24u);
+
   // Pages of 70 through the index resume exactly where the last one stopped.
   std::vector<int64_t> paged;
   ASSERT_NO_FATAL_FAILURE(ReadPages("c", R"({"n": {"$gte": 0}})", 70, &paged));

@@ -205,24 +205,57 @@ Status QueryCursor::FillBatch() {
   }
   batch_limit_ = std::min(kMaxBatch, batch_limit_ * 2);
   uint32_t duplicates = 0;
-  while (it_ && batch_.size() < want) {
-    if (!it_->Valid()) {
-      STRATA_RETURN_IF_ERROR(it_->status());
-      ++range_;
-      STRATA_RETURN_IF_ERROR(OpenRange());
-      continue;
-    }
-    STRATA_RETURN_IF_ERROR(doc::IndexEntryIdElement(*plan_.index, it_->key(), it_->value(), &id_));
+  auto add = [&](const Slice& key, const Slice& value) -> Status {
+    STRATA_RETURN_IF_ERROR(doc::IndexEntryIdElement(*plan_.index, key, value, &id_));
     if (plan_.dedupe && !seen_.insert(id_).second) {
       ++duplicates;
-    } else {
-      batch_.push_back(BatchEntry{it_->key().ToString(), duplicates});
-      duplicates = 0;
-      std::string& record_key = batch_record_keys_.emplace_back(1, doc::kRecordSpace);
-      doc::AppendPrefixId(&record_key, def_->info.prefix);
-      record_key += id_;
+      return Status::OK();
     }
-    plan_.reverse ? it_->Prev() : it_->Next();
+    batch_.push_back(BatchEntry{key.ToString(), duplicates});
+    duplicates = 0;
+    std::string& record_key = batch_record_keys_.emplace_back(1, doc::kRecordSpace);
+    doc::AppendPrefixId(&record_key, def_->info.prefix);
+    record_key += id_;
+    return Status::OK();
+  };
+  while (batch_.size() < want) {
+    if (it_) {
+      if (!it_->Valid()) {
+        STRATA_RETURN_IF_ERROR(it_->status());
+        it_.reset();
+        ++range_;
+        continue;
+      }
+      STRATA_RETURN_IF_ERROR(add(it_->key(), it_->value()));
+      plan_.reverse ? it_->Prev() : it_->Next();
+      continue;
+    }
+    if (range_ >= plan_.ranges.size()) break;
+    const KeyRange& r = plan_.ranges[plan_.reverse ? plan_.ranges.size() - 1 - range_ : range_];
+    if (plan_.reverse) {
+      it_ = txn_->NewIterator(r.lower, r.upper);
+      it_->SeekToLast();
+      continue;
+    }
+    if (resume_after_) {  // the range's first batch filled up: an iterator reads on
+      it_ = txn_->NewIterator(*resume_after_ + '\0', r.upper);
+      it_->SeekToFirst();
+      resume_after_.reset();
+      continue;
+    }
+    // A range's first entries are read in place: most equality ranges end within them.
+    Status added;
+    bool full = false;
+    STRATA_RETURN_IF_ERROR(txn_->Scan(r.lower, r.upper, [&](const Slice& key, const Slice& value) {
+      added = add(key, value);
+      if (!added.ok()) return false;
+      if (batch_.size() < want) return true;
+      resume_after_.emplace(key.data(), key.size());
+      full = true;
+      return false;
+    }));
+    STRATA_RETURN_IF_ERROR(added);
+    if (!full) ++range_;
   }
   explain_.keys_examined += duplicates;  // trailing duplicates no fetched entry accounts for
   if (batch_.empty()) return Status::OK();
@@ -236,7 +269,6 @@ Result<bool> QueryCursor::NextIndexMatch(Value* doc) {
   if (!started_) {
     started_ = true;
     STRATA_RETURN_IF_ERROR(ApplyResume());
-    STRATA_RETURN_IF_ERROR(OpenRange());
   }
   while (true) {
     if (batch_pos_ == batch_.size()) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -55,8 +56,8 @@ class QueryCursor final : public Cursor {
   Result<bool> NextMatch(Value* doc);
   // NextMatch for index scans: records come from batches the index entries fill.
   Result<bool> NextIndexMatch(Value* doc);
-  // Reads up to batch_limit_ index entries from it_ (moving past them) and their records, in one
-  // Transaction::MultiGet.
+  // Reads up to batch_limit_ index entries of the plan's ranges (moving past them) and their
+  // records, in one Transaction::MultiGet.
   Status FillBatch();
   Status OpenRange();
   Status ApplyResume();
@@ -78,6 +79,9 @@ class QueryCursor final : public Cursor {
 
   size_t range_ = 0;  // index into plan_.ranges (from the end when reverse)
   std::unique_ptr<Iterator> it_;
+  // Index scans read a range's first batch in place (Transaction::Scan); when the batch fills
+  // before the range ends, the last key read, after which an iterator goes on.
+  std::optional<std::string> resume_after_;
   bool started_ = false;
   std::unordered_set<std::string> seen_;  // dedupe for multikey scans
   std::string position_;                  // the kv key of the last returned document's entry

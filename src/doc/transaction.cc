@@ -117,4 +117,20 @@ std::unique_ptr<Iterator> Transaction::NewIterator(const std::string& lower,
   return NewOverlayIterator(std::move(base), &writes_, lower, upper);
 }
 
+Status Transaction::Scan(const std::string& lower, const std::string& upper,
+                         FunctionRef<bool(const Slice& key, const Slice& value)> visit) {
+  auto first = writes_.lower_bound(lower);
+  if (first != writes_.end() && (upper.empty() || first->first < upper)) {
+    std::unique_ptr<Iterator> it = NewIterator(lower, upper);  // staged writes overlay the range
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!visit(it->key(), it->value())) break;
+    }
+    return it->status();
+  }
+  kv::ReadOptions ro;
+  ro.snapshot = snapshot_;
+  const Slice upper_slice(upper);
+  return store_->engine()->Scan(ro, lower, upper.empty() ? nullptr : &upper_slice, visit);
+}
+
 }  // namespace strata::doc

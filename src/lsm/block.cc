@@ -329,7 +329,7 @@ void Block::NarrowByFingerprints(const Slice& target, uint32_t* left, uint32_t* 
 // The same search as Iter::Seek from an unpositioned iterator.
 Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& target,
                                  const BlockIterOptions& options, KeyBuffer* key, Slice* value,
-                                 bool* found) const {
+                                 bool* found, const char** next) const {
   *found = false;
   if (malformed_) return BlockCorruption(options, "malformed restart array");
   if (num_restarts_ == 0) return Status::OK();
@@ -362,12 +362,49 @@ Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& targ
     if (delta == nullptr || key->size() < shared) return MalformedEntry(options, offset);
     key->Assign(shared, delta, non_shared);
     *value = Slice(delta + non_shared, value_length);
+    p = delta + non_shared + value_length;
     if (compare(key->slice(), target) >= 0) {
       *found = true;
+      if (next != nullptr) *next = p;
       return Status::OK();
     }
-    p = delta + non_shared + value_length;
   }
+  return Status::OK();
+}
+
+Status Block::ScanFrom(const Comparator* comparator, const Slice& target,
+                       const BlockIterOptions& options,
+                       FunctionRef<bool(const Slice& key, const Slice& value)> on_entry,
+                       bool* ended) const {
+  *ended = false;
+  if (malformed_) return BlockCorruption(options, "malformed restart array");
+  KeyBuffer key;
+  Slice value;
+  const char* p = data_;  // the entry after the one in key and value
+  const char* limit = data_ + restart_offset_;
+  if (num_restarts_ == 0) {
+    p = limit;
+  } else if (!target.empty()) {
+    bool found = false;
+    STRATA_RETURN_IF_ERROR(
+        FindFirstAtOrAfter(comparator, target, options, &key, &value, &found, &p));
+    if (!found) {
+      *ended = true;
+      return Status::OK();
+    }
+    if (!on_entry(key.slice(), value)) return Status::OK();
+  }
+  while (p < limit) {
+    const uint32_t offset = static_cast<uint32_t>(p - data_);
+    uint32_t shared, non_shared, value_length;
+    const char* delta = DecodeEntry(p, limit, &shared, &non_shared, &value_length);
+    if (delta == nullptr || key.size() < shared) return MalformedEntry(options, offset);
+    key.Assign(shared, delta, non_shared);
+    value = Slice(delta + non_shared, value_length);
+    p = delta + non_shared + value_length;
+    if (!on_entry(key.slice(), value)) return Status::OK();
+  }
+  *ended = true;
   return Status::OK();
 }
 

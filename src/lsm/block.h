@@ -12,6 +12,7 @@
 #include "base/comparator.h"
 #include "base/prefetch.h"
 #include "lsm/format.h"
+#include "strata/function_ref.h"
 #include "strata/iterator.h"
 
 namespace strata::lsm {
@@ -123,6 +124,15 @@ class Block {
     return s;
   }
 
+  // A short scan without an iterator: hands the entries from the first at or after `target`
+  // (from the block's first when target is empty) to on_entry, in order, until it returns
+  // false. *ended is set when the block ran out with on_entry still asking for more. Keys and
+  // values are valid during the call only. Comparator as for SeekOnce.
+  Status ScanFrom(const Comparator* comparator, const Slice& target,
+                  const BlockIterOptions& options,
+                  FunctionRef<bool(const Slice& key, const Slice& value)> on_entry,
+                  bool* ended) const;
+
  private:
   // The key being rebuilt entry by entry: inline up to 128 bytes, else on the heap.
   class KeyBuffer {
@@ -153,9 +163,10 @@ class Block {
     size_t capacity_ = sizeof(inline_);
   };
 
+  // *next (when given) is set to where the entry after the one found begins.
   Status FindFirstAtOrAfter(const Comparator* comparator, const Slice& target,
                             const BlockIterOptions& options, KeyBuffer* key, Slice* value,
-                            bool* found) const;
+                            bool* found, const char** next = nullptr) const;
 
   class Iter;
 

@@ -44,6 +44,10 @@ class DBImpl final : public kv::Engine {
                 std::span<std::string> values, std::span<Status> statuses) override;
   Status Write(const kv::WriteOptions& options, const WriteBatch& batch) override;
   std::unique_ptr<Iterator> NewIterator(const kv::ReadOptions& options) override;
+  // When one memtable or table alone may hold keys of the range (the others' prefix filters
+  // rule the range's prefix out), reads it there in place; otherwise walks an iterator.
+  Status Scan(const kv::ReadOptions& options, const Slice& lower, const Slice* upper,
+              FunctionRef<bool(const Slice& key, const Slice& value)> visit) override;
   std::shared_ptr<const kv::Snapshot> GetSnapshot() override;
   Status Flush() override;
   Status CompactRange(const Slice* begin, const Slice* end) override;

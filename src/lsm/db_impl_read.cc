@@ -122,6 +122,68 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const kv::ReadOptions& options) {
                     options.upper_bound, [this, sv, snapshot]() { ReleaseSuperVersion(sv); }));
 }
 
+Status DBImpl::Scan(const kv::ReadOptions& options, const Slice& lower, const Slice* upper,
+                    FunctionRef<bool(const Slice& key, const Slice& value)> visit) {
+  const kv::PrefixExtractor* px = options_.prefix_extractor.get();
+  const size_t prefix_len =
+      px != nullptr && upper != nullptr ? px->RangePrefixLength(lower, *upper) : 0;
+  if (prefix_len == 0 || prefix_len > lower.size()) {
+    return kv::Engine::Scan(options, lower, upper, visit);
+  }
+  SuperVersion* sv;
+  STRATA_RETURN_IF_ERROR(AcquireSuperVersion(&sv));
+  // As in NewIterator: the sequence is read before the memtables are looked at.
+  const SequenceNumber seq = SnapshotSequence(options, versions_->LastSequence());
+  Version::ScanScope scope;
+  scope.lower = &lower;
+  scope.upper = upper;
+  scope.prefix = Slice(lower.data(), prefix_len);
+  MemTable* only_mem = nullptr;
+  size_t sources = 0;
+  auto consider = [&](MemTable* m) {
+    if (m->PrefixMayMatch(scope.prefix)) {
+      only_mem = m;
+      ++sources;
+    }
+  };
+  consider(sv->mem);
+  for (MemTable* m : sv->imm) consider(m);
+  std::vector<Version::ScopedFile> files;
+  files.reserve(8);  // one allocation for the usual count: L0's few files and a file per level
+  if (sources <= 1) sv->version->FilesInScope(scope, &files);
+  if (sources + files.size() > 1 || (files.size() == 1 && files[0].table == nullptr)) {
+    ReleaseSuperVersion(sv);  // several sources merge: the iterator does that
+    return kv::Engine::Scan(options, lower, upper, visit);
+  }
+  // One source: its entries in internal-key order, of which each user key's newest at or below
+  // the sequence decides (a value is visited, a deletion hides the key).
+  Status status;
+  std::string last_user_key;
+  bool have_last = false;
+  auto on_entry = [&](const Slice& internal_key, const Slice& value) {
+    ParsedInternalKey parsed;
+    if (!ParseInternalKey(internal_key, &parsed)) {
+      status = Status::Corruption("unparsable internal key while scanning");
+      return false;
+    }
+    if (CompareBytewise(parsed.user_key, *upper) >= 0) return false;
+    if (parsed.sequence > seq) return true;  // newer than the snapshot
+    if (have_last && parsed.user_key == Slice(last_user_key)) return true;  // an older version
+    last_user_key.assign(parsed.user_key.data(), parsed.user_key.size());
+    have_last = true;
+    return parsed.type == kTypeDeletion || visit(parsed.user_key, value);
+  };
+  const LookupKey start(lower, seq);
+  if (only_mem != nullptr) {
+    only_mem->ScanFrom(start, on_entry);
+  } else if (!files.empty()) {
+    Status s = files[0].table->ScanFrom(start.internal_key(), options.fill_cache, on_entry);
+    if (status.ok()) status = std::move(s);
+  }
+  ReleaseSuperVersion(sv);
+  return status;
+}
+
 uint64_t DBImpl::ApproximateSize(const Slice& begin, const Slice& end) {
   SuperVersion* sv;
   if (!AcquireSuperVersion(&sv).ok()) return 0;

@@ -101,6 +101,15 @@ class MemTableIterator final : public Iterator {
 
 Iterator* MemTable::NewIterator() { return new MemTableIterator(&table_); }
 
+void MemTable::ScanFrom(const LookupKey& start,
+                        FunctionRef<bool(const Slice& internal_key, const Slice& value)> visit) {
+  Table::Iterator iter(&table_);
+  for (iter.Seek(start.memtable_key().data()); iter.Valid(); iter.Next()) {
+    const Slice key = GetLengthPrefixed(iter.key());
+    if (!visit(key, GetLengthPrefixed(key.data() + key.size()))) return;
+  }
+}
+
 void MemTable::Add(SequenceNumber s, ValueType type, const Slice& key, const Slice& value) {
   const size_t key_size = key.size();
   const size_t internal_key_size = key_size + 8;

@@ -10,6 +10,7 @@
 #include "base/arena.h"
 #include "lsm/dbformat.h"
 #include "lsm/skiplist.h"
+#include "strata/function_ref.h"
 #include "strata/iterator.h"
 
 namespace strata::lsm {
@@ -33,6 +34,10 @@ class MemTable {
 
   // An iterator over internal keys; the memtable must outlive it (hold a Ref).
   Iterator* NewIterator();
+  // Hands the entries (internal key, value) from the first at or after `start` on to visit, in
+  // order, until it returns false: a short scan without an iterator.
+  void ScanFrom(const LookupKey& start,
+                FunctionRef<bool(const Slice& internal_key, const Slice& value)> visit);
 
   void Add(SequenceNumber seq, ValueType type, const Slice& key, const Slice& value);
 

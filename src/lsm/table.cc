@@ -593,8 +593,18 @@ bool Table::KeyMayMatch(const Slice& key) const {
 }
 
 bool Table::PrefixMayMatch(const Slice& prefix) const {
+  return PrefixMayMatchHash(PrefixHash(prefix));
+}
+
+uint64_t Table::PrefixHash(const Slice& prefix) { return BloomFilterView::KeyHash(prefix); }
+
+void Table::PrefetchPrefix(uint64_t hash) const {
+  if (rep_->filter_data != nullptr && rep_->filter_holds_prefixes) rep_->filter.Prefetch(hash);
+}
+
+bool Table::PrefixMayMatchHash(uint64_t hash) const {
   if (rep_->filter_data == nullptr || !rep_->filter_holds_prefixes) return true;
-  return rep_->filter.MayMatch(prefix);
+  return rep_->filter.MayMatchHash(hash);
 }
 
 Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
@@ -619,6 +629,29 @@ Status Table::InternalGet(const Slice& key, bool fill_cache, void* arg,
   const Comparator* comparator = pi.internal_keys ? nullptr : rep_->options.comparator;
   return pinned.block->SeekOnce(comparator, key, &found, pinned.options,
                                 [&](const Slice& k, const Slice& v) { handle_result(arg, k, v); });
+}
+
+Status Table::ScanFrom(const Slice& key, bool fill_cache,
+                       FunctionRef<bool(const Slice& k, const Slice& v)> on_entry) const {
+  const PointIndex& pi = rep_->point_index;
+  if (pi.size() == 0) {
+    std::unique_ptr<Iterator> it(NewIterator(fill_cache));
+    for (it->Seek(key); it->Valid(); it->Next()) {
+      if (!on_entry(it->key(), it->value())) return Status::OK();
+    }
+    return it->status();
+  }
+  const Comparator* comparator = pi.internal_keys ? nullptr : rep_->options.comparator;
+  bool ended = true;  // the last block ran out with on_entry asking for more
+  Slice from = key;   // searched for in the first block; the next ones are read from the start
+  for (size_t i = pi.Find(rep_->options.comparator, key); ended && i < pi.size(); i++) {
+    PinnedBlock pinned;
+    STRATA_RETURN_IF_ERROR(PinBlock(pi.Handle(i), fill_cache, &pinned));
+    STRATA_RETURN_IF_ERROR(
+        pinned.block->ScanFrom(comparator, from, pinned.options, on_entry, &ended));
+    from = Slice();
+  }
+  return Status::OK();
 }
 
 void Table::MultiGet(std::span<BatchLookup> lookups, bool fill_cache) {

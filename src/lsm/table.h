@@ -16,6 +16,7 @@
 
 #include "env/env.h"
 #include "lsm/table_builder.h"
+#include "strata/function_ref.h"
 #include "strata/iterator.h"
 #include "strata/slice.h"
 #include "strata/status.h"
@@ -70,6 +71,13 @@ class Table {
                      void (*handle_result)(void* arg, const Slice& k, const Slice& v),
                      bool use_filter = true) const;
 
+  // Hands the entries from the first at or after `key` on to on_entry, in order, until it
+  // returns false or the table ends; keys and values are valid during the call only. Blocks
+  // are read in place, without iterators, while the table has its point index. A short scan's
+  // path (an index's entries for one value).
+  Status ScanFrom(const Slice& key, bool fill_cache,
+                  FunctionRef<bool(const Slice& k, const Slice& v)> on_entry) const;
+
   // One lookup of a MultiGet batch: table, key, arg and handle_result as for InternalGet;
   // MultiGet sets status to what InternalGet would return.
   struct BatchLookup {
@@ -91,6 +99,11 @@ class Table {
   // False when the filter proves no entry's user key has the prefix `prefix` under the
   // reader's TableOptions::prefix_extractor (true when the table's filter holds other keys).
   bool PrefixMayMatch(const Slice& prefix) const;
+  // PrefixMayMatch in steps, for probing many tables' filters at once: PrefixHash once, then
+  // PrefetchPrefix on every table (starts loading the filter line), then PrefixMayMatchHash.
+  static uint64_t PrefixHash(const Slice& prefix);
+  void PrefetchPrefix(uint64_t hash) const;
+  bool PrefixMayMatchHash(uint64_t hash) const;
 
   // The approximate file offset where the data for `key` begins (or would begin).
   uint64_t ApproximateOffsetOf(const Slice& key) const;

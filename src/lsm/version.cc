@@ -326,14 +326,6 @@ Iterator* Version::NewConcatenatingIterator(bool fill_cache,
   return new ConcatenatingIterator(vset_->icmp_, vset_->table_cache_, std::move(files), fill_cache);
 }
 
-bool Version::FilterAdmits(const FileMetaData* f, const Slice& prefix,
-                           std::shared_ptr<Table>* table) const {
-  if (prefix.empty()) return true;
-  // An unreadable table stays in: its iterator reports the error.
-  if (!vset_->table_cache_->FindTable(f->number, f->file_size, table).ok()) return true;
-  return (*table)->PrefixMayMatch(prefix);
-}
-
 Iterator* Version::NewTableIterator(bool fill_cache, const FileMetaData* f,
                                     std::shared_ptr<Table> table) const {
   TableCache* tables = vset_->table_cache_;
@@ -341,18 +333,16 @@ Iterator* Version::NewTableIterator(bool fill_cache, const FileMetaData* f,
                           : tables->NewIterator(fill_cache, f->number, f->file_size);
 }
 
-void Version::AddIterators(bool fill_cache, const ScanScope& scope, std::vector<Iterator*>* iters) {
+void Version::FilesInScope(const ScanScope& scope, std::vector<ScopedFile>* out) {
   const Comparator* ucmp = vset_->icmp_->user_comparator();
+  const size_t first = out->size();
   for (auto it = files_[0].rbegin(); it != files_[0].rend(); ++it) {
-    const FileMetaData* f = *it;
+    FileMetaData* f = *it;
     if (AfterFile(ucmp, scope.lower, f)) continue;
     if (scope.upper != nullptr && ucmp->Compare(f->smallest.user_key(), *scope.upper) >= 0) {
       continue;
     }
-    std::shared_ptr<Table> table;
-    if (FilterAdmits(f, scope.prefix, &table)) {
-      iters->push_back(NewTableIterator(fill_cache, f, std::move(table)));
-    }
+    out->push_back(ScopedFile{.level = 0, .file = f, .table = nullptr});
   }
   for (int level = 1; level < kNumLevels; level++) {
     const std::vector<FileMetaData*>& files = files_[level];
@@ -361,24 +351,50 @@ void Version::AddIterators(bool fill_cache, const ScanScope& scope, std::vector<
       InternalKey start(*scope.lower, kMaxSequenceNumber, kValueTypeForSeek);
       i = FindFile(*vset_->icmp_, files, start.Encode());  // the first file not before lower
     }
-    std::vector<FileMetaData*> picked;
-    std::shared_ptr<Table> last_table;  // the last picked file's, when its filter was probed
     for (; i < files.size(); i++) {
       if (scope.upper != nullptr &&
           ucmp->Compare(files[i]->smallest.user_key(), *scope.upper) >= 0) {
         break;
       }
-      std::shared_ptr<Table> table;
-      if (FilterAdmits(files[i], scope.prefix, &table)) {
-        picked.push_back(files[i]);
-        last_table = std::move(table);
-      }
+      out->push_back(ScopedFile{.level = level, .file = files[i], .table = nullptr});
     }
-    if (picked.size() == 1) {  // one table holds all the level has in scope
-      iters->push_back(NewTableIterator(fill_cache, picked[0], std::move(last_table)));
-    } else if (!picked.empty()) {
-      iters->push_back(NewConcatenatingIterator(fill_cache, std::move(picked)));
+  }
+  if (scope.prefix.empty()) return;
+  // Every candidate's filter line is requested before the first is read.
+  const uint64_t hash = Table::PrefixHash(scope.prefix);
+  for (size_t i = first; i < out->size(); i++) {
+    ScopedFile& c = (*out)[i];
+    // An unreadable table stays in: its reader reports the error.
+    if (!vset_->table_cache_->FindTable(c.file->number, c.file->file_size, &c.table).ok()) {
+      c.table.reset();
+      continue;
     }
+    c.table->PrefetchPrefix(hash);
+  }
+  auto ruled_out = [hash](const ScopedFile& c) {
+    return c.table != nullptr && !c.table->PrefixMayMatchHash(hash);
+  };
+  out->erase(std::remove_if(out->begin() + static_cast<ptrdiff_t>(first), out->end(), ruled_out),
+             out->end());
+}
+
+void Version::AddIterators(bool fill_cache, const ScanScope& scope, std::vector<Iterator*>* iters) {
+  std::vector<ScopedFile> files;
+  files.reserve(8);  // one allocation for the usual count: L0's few files and a file per level
+  FilesInScope(scope, &files);
+  for (size_t i = 0; i < files.size();) {
+    size_t end = i + 1;  // files [i, end) form one iterator: an L0 file, or one level's files
+    if (files[i].level > 0) {
+      while (end < files.size() && files[end].level == files[i].level) ++end;
+    }
+    if (end - i == 1) {
+      iters->push_back(NewTableIterator(fill_cache, files[i].file, std::move(files[i].table)));
+    } else {
+      std::vector<FileMetaData*> level_files;
+      for (size_t k = i; k < end; k++) level_files.push_back(files[k].file);
+      iters->push_back(NewConcatenatingIterator(fill_cache, std::move(level_files)));
+    }
+    i = end;
   }
 }
 

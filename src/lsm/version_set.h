@@ -51,6 +51,17 @@ class Version {
   // Appends iterators that together yield the version's contents within `scope` (L0 newest
   // first, then per deeper level one table iterator or one concatenating iterator).
   void AddIterators(bool fill_cache, const ScanScope& scope, std::vector<Iterator*>* iters);
+  // A file that may hold entries within a scope, with its open table when its filter was
+  // probed (null otherwise, or when it could not be opened: its reader reports the error).
+  struct ScopedFile {
+    int level = 0;
+    FileMetaData* file = nullptr;
+    std::shared_ptr<Table> table;
+  };
+  // The files that may hold entries within `scope`, newest first: L0 newest first, then by
+  // level and key. With a prefix, the files' filters are probed together (each filter line
+  // starts loading before any is read), so the probes' cache misses overlap.
+  void FilesInScope(const ScanScope& scope, std::vector<ScopedFile>* out);
 
   // Files in `level` that overlap the user-key range [begin, end] (nullptr: unbounded).
   void GetOverlappingInputs(int level, const InternalKey* begin, const InternalKey* end,
@@ -79,10 +90,6 @@ class Version {
   ~Version();
 
   Iterator* NewConcatenatingIterator(bool fill_cache, std::vector<FileMetaData*> files) const;
-  // False when `prefix` is set and file f's filter rules it out; *table is then the open table
-  // (kept for its iterator) whenever the filter was probed.
-  bool FilterAdmits(const FileMetaData* f, const Slice& prefix,
-                    std::shared_ptr<Table>* table) const;
   // An iterator over file f, through `table` when it is already open.
   Iterator* NewTableIterator(bool fill_cache, const FileMetaData* f,
                              std::shared_ptr<Table> table) const;

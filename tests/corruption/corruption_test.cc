@@ -37,6 +37,20 @@ std::string Value(int i) {
   return v;
 }
 
+// Keys of one hundred (Key(i) for i in [100h, 100h + 100)) share their first 7 bytes as their
+// prefix, so a scan of one hundred is read in place from the one table that holds it.
+class HundredsPrefix final : public kv::PrefixExtractor {
+ public:
+  const char* Name() const override { return "test.hundreds"; }
+  size_t PrefixLength(Slice key) const override { return key.size() >= 7 ? 7 : 0; }
+  size_t RangePrefixLength(Slice lower, Slice upper) const override {
+    if (lower.size() < 7 || static_cast<uint8_t>(lower[6]) == 0xff) return 0;
+    std::string limit(lower.data(), 7);
+    limit.back() = static_cast<char>(limit.back() + 1);
+    return upper.compare(Slice(limit)) <= 0 ? 7 : 0;
+  }
+};
+
 struct TableLayout {
   uint64_t file_size = 0;
   uint64_t data_end = 0;  // data blocks are [0, data_end)
@@ -139,9 +153,9 @@ class CorruptionTest : public testing::Test {
     return l;
   }
 
-  // Reads every key with Get, with MultiGet (which must agree with Get key by key) and with a
-  // full scan. Every value read must be the one written; every failure must be a Corruption
-  // naming `file`. Returns the number of failed reads.
+  // Reads every key with Get, with MultiGet (which must agree with Get key by key), with a
+  // full scan and with a Scan of each hundred keys. Every value read must be the one written; every
+  // failure must be a Corruption naming `file`. Returns the number of failed reads.
   int CheckReads(int n, const std::string& file, bool expect_all_present = true) {
     int failures = 0;
     std::vector<Status> gets(n);
@@ -202,6 +216,30 @@ class CorruptionTest : public testing::Test {
     } else if (!s.ok()) {
       EXPECT_TRUE(s.IsCorruption()) << s.ToString();
       failures++;
+    }
+    // Scans of each hundred (kv::Engine::Scan): in place under HundredsPrefix.
+    for (int first = 0; first < n; first += 100) {
+      const std::string lower = Key(first).substr(0, 7);
+      std::string upper = lower;
+      upper.back() = static_cast<char>(upper.back() + 1);
+      const Slice upper_slice(upper);
+      int next = first;  // the key the scan should visit next
+      Status scan = db_->Scan(ro, lower, &upper_slice, [&](const Slice& k, const Slice& v) {
+        if (!expect_all_present) {
+          while (next < n && k.ToString() > Key(next)) next++;
+        }
+        EXPECT_EQ(k.ToString(), Key(next));
+        EXPECT_EQ(v.ToString(), Value(next)) << Key(next);
+        return k.ToString() == Key(next++);
+      });
+      const int last = std::min(n, first + 100);
+      if (!scan.ok()) {
+        EXPECT_TRUE(scan.IsCorruption()) << scan.ToString();
+        EXPECT_NE(scan.message().find(file), std::string::npos) << scan.ToString();
+        failures++;
+      } else if (expect_all_present) {
+        EXPECT_EQ(next, last) << "scan of [" << lower << ", " << upper << ") stopped early";
+      }
     }
     return failures;
   }
@@ -321,7 +359,7 @@ TEST_F(CorruptionTest, TableFooterFlips) {
     Status s = db_->Get(kv::ReadOptions(), Key(10), &v);
     EXPECT_TRUE(s.IsCorruption()) << s.ToString();
     EXPECT_NE(s.message().find(table), std::string::npos) << s.ToString();
-    EXPECT_EQ(CheckReads(kNumKeys, table), kNumKeys + 1);
+    EXPECT_EQ(CheckReads(kNumKeys, table), kNumKeys + 1 + kNumKeys / 100);  // gets, scans
     Close();
   }
 }
@@ -350,6 +388,7 @@ class CorruptionFlipTest : public CorruptionTest,
 
 TEST_P(CorruptionFlipTest, RandomTableByteFlipsNeverReturnWrongData) {
   options_.compression = GetParam();
+  options_.prefix_extractor = std::make_shared<HundredsPrefix>();
   Build(kNumKeys, true);
   const std::string table = OnlyFile(FileType::kTable);
   const std::string original = Contents(table);
