@@ -1,5 +1,6 @@
 // DBImpl: reads, iterators, snapshots and statistics.
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <set>
 
@@ -148,17 +149,26 @@ Status DBImpl::Scan(const kv::ReadOptions& options, const Slice& lower, const Sl
   };
   consider(sv->mem);
   for (MemTable* m : sv->imm) consider(m);
-  std::vector<Version::ScopedFile> files;
-  files.reserve(8);  // one allocation for the usual count: L0's few files and a file per level
+  // Kept per thread, so a scan allocates nothing here; emptied before returning (it holds
+  // tables open).
+  thread_local std::vector<Version::ScopedFile> files;
+  files.clear();
   if (sources <= 1) sv->version->FilesInScope(scope, &files);
-  if (sources + files.size() > 1 || (files.size() == 1 && files[0].table == nullptr)) {
+  std::shared_ptr<Table> only_table;
+  if (files.size() == 1) only_table = std::move(files[0].table);
+  const size_t candidates = files.size();
+  files.clear();
+  if (sources + candidates > 1 || (candidates == 1 && only_table == nullptr)) {
     ReleaseSuperVersion(sv);  // several sources merge: the iterator does that
     return kv::Engine::Scan(options, lower, upper, visit);
   }
   // One source: its entries in internal-key order, of which each user key's newest at or below
   // the sequence decides (a value is visited, a deletion hides the key).
   Status status;
-  std::string last_user_key;
+  // The last user key decided, on the stack while it fits (index entries do).
+  char last_inline[96];
+  std::string last_heap;
+  Slice last;
   bool have_last = false;
   auto on_entry = [&](const Slice& internal_key, const Slice& value) {
     ParsedInternalKey parsed;
@@ -167,17 +177,23 @@ Status DBImpl::Scan(const kv::ReadOptions& options, const Slice& lower, const Sl
       return false;
     }
     if (CompareBytewise(parsed.user_key, *upper) >= 0) return false;
-    if (parsed.sequence > seq) return true;  // newer than the snapshot
-    if (have_last && parsed.user_key == Slice(last_user_key)) return true;  // an older version
-    last_user_key.assign(parsed.user_key.data(), parsed.user_key.size());
+    if (parsed.sequence > seq) return true;                 // newer than the snapshot
+    if (have_last && parsed.user_key == last) return true;  // an older version
+    if (parsed.user_key.size() <= sizeof(last_inline)) {
+      memcpy(last_inline, parsed.user_key.data(), parsed.user_key.size());
+      last = Slice(last_inline, parsed.user_key.size());
+    } else {
+      last_heap.assign(parsed.user_key.data(), parsed.user_key.size());
+      last = Slice(last_heap);
+    }
     have_last = true;
     return parsed.type == kTypeDeletion || visit(parsed.user_key, value);
   };
   const LookupKey start(lower, seq);
   if (only_mem != nullptr) {
     only_mem->ScanFrom(start, on_entry);
-  } else if (!files.empty()) {
-    Status s = files[0].table->ScanFrom(start.internal_key(), options.fill_cache, on_entry);
+  } else if (only_table != nullptr) {
+    Status s = only_table->ScanFrom(start.internal_key(), options.fill_cache, on_entry);
     if (status.ok()) status = std::move(s);
   }
   ReleaseSuperVersion(sv);
