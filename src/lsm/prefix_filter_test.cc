@@ -107,24 +107,8 @@ TEST_F(PrefixTableTest, WholeKeyTableUnderAnExtractorStillFiltersPointReads) {
 // A randomized model test: puts and deletes in many groups, flushes and compactions between
 // them, scans bounded to one group (prefix filtered) or to a few (not), and reopens under the
 // same extractor, another one and none. Every scan must equal the model's.
-class PrefixDBTest : public testing::Test {
+class PrefixDBTest : public PrefixDBFixture {
  protected:
-  void SetUp() override {
-    options_.env = env_.get();
-    options_.create_if_missing = true;
-    options_.write_buffer_size = 32 << 10;  // many flushes and compactions
-    options_.target_file_size = 32 << 10;
-    options_.max_bytes_for_level_base = 128 << 10;
-    options_.block_cache_size = 1 << 20;
-    options_.prefix_extractor = std::make_shared<BarPrefix>();
-    Reopen();
-  }
-  void Reopen() {
-    db_.reset();
-    auto r = OpenDB("/db", options_);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    db_ = std::move(r.value());
-  }
   void ExpectScan(const std::string& lower, const std::string& upper, bool reverse) {
     kv::ReadOptions ro;
     ro.lower_bound = lower;
@@ -150,9 +134,6 @@ class PrefixDBTest : public testing::Test {
     ASSERT_EQ(got, want) << "[" << lower << ", " << upper << ")";
   }
 
-  std::unique_ptr<Env> env_ = NewMemEnv();
-  kv::Options options_;
-  std::unique_ptr<kv::Engine> db_;
   std::map<std::string, std::string> model_;
 };
 

@@ -22,24 +22,11 @@ namespace {
 using Model = std::map<std::string, std::string>;
 using Entries = std::vector<std::pair<std::string, std::string>>;
 
-class DBScanTest : public testing::Test {
+class DBScanTest : public PrefixDBFixture {
  protected:
   void SetUp() override {
-    options_.env = env_.get();
-    options_.create_if_missing = true;
-    options_.write_buffer_size = 32 << 10;  // many flushes and compactions
-    options_.target_file_size = 32 << 10;
-    options_.max_bytes_for_level_base = 128 << 10;
     options_.block_size = 1024;  // a group's entries span blocks
-    options_.block_cache_size = 1 << 20;
-    options_.prefix_extractor = std::make_shared<BarPrefix>();
-    Reopen();
-  }
-  void Reopen() {
-    db_.reset();
-    auto r = OpenDB("/db", options_);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    db_ = std::move(r.value());
+    PrefixDBFixture::SetUp();
   }
   int NumTables() {
     int n = 0;
@@ -79,10 +66,6 @@ class DBScanTest : public testing::Test {
     limit.back() = '}';
     return limit;
   }
-
-  std::unique_ptr<Env> env_ = NewMemEnv();
-  kv::Options options_;
-  std::unique_ptr<kv::Engine> db_;
 };
 
 // Three states of one group: written, then partly overwritten and deleted, then overwritten
