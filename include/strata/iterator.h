@@ -5,6 +5,7 @@
 // Thread safety: an Iterator is not thread-safe; use one per thread.
 #pragma once
 
+#include "strata/function_ref.h"
 #include "strata/slice.h"
 #include "strata/status.h"
 
@@ -36,5 +37,9 @@ class Iterator {
 
 // An iterator over nothing that reports `status` (OK by default).
 Iterator* NewEmptyIterator(Status status = Status::OK());
+
+// Hands the entries from where `it` stands on to visit, moving forward, until visit returns
+// false or the entries end; returns the iterator's status (the walk behind kv::Engine::Scan).
+Status VisitForward(Iterator* it, FunctionRef<bool(const Slice& key, const Slice& value)> visit);
 
 }  // namespace strata

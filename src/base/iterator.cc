@@ -11,6 +11,13 @@ void Iterator::SeekForPrev(const Slice& target) {
   if (key().compare(target) > 0) Prev();
 }
 
+Status VisitForward(Iterator* it, FunctionRef<bool(const Slice& key, const Slice& value)> visit) {
+  for (; it->Valid(); it->Next()) {
+    if (!visit(it->key(), it->value())) break;
+  }
+  return it->status();
+}
+
 namespace {
 
 class EmptyIterator final : public Iterator {

@@ -29,10 +29,8 @@ Status Engine::Scan(const ReadOptions& options, const Slice& lower, const Slice*
     bounded.upper_bound.reset();
   }
   std::unique_ptr<Iterator> it = NewIterator(bounded);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (!visit(it->key(), it->value())) break;
-  }
-  return it->status();
+  it->SeekToFirst();
+  return VisitForward(it.get(), visit);
 }
 
 Status Engine::Delete(const WriteOptions& options, const Slice& key) {

@@ -245,17 +245,15 @@ Status QueryCursor::FillBatch() {
     }
     // A range's first entries are read in place: most equality ranges end within them.
     Status added;
-    bool full = false;
     STRATA_RETURN_IF_ERROR(txn_->Scan(r.lower, r.upper, [&](const Slice& key, const Slice& value) {
       added = add(key, value);
       if (!added.ok()) return false;
       if (batch_.size() < want) return true;
-      resume_after_.emplace(key.data(), key.size());
-      full = true;
+      resume_after_.emplace(key.data(), key.size());  // the batch is full
       return false;
     }));
     STRATA_RETURN_IF_ERROR(added);
-    if (!full) ++range_;
+    if (!resume_after_) ++range_;
   }
   explain_.keys_examined += duplicates;  // trailing duplicates no fetched entry accounts for
   if (batch_.empty()) return Status::OK();

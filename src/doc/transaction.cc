@@ -122,10 +122,8 @@ Status Transaction::Scan(const std::string& lower, const std::string& upper,
   auto first = writes_.lower_bound(lower);
   if (first != writes_.end() && (upper.empty() || first->first < upper)) {
     std::unique_ptr<Iterator> it = NewIterator(lower, upper);  // staged writes overlay the range
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!visit(it->key(), it->value())) break;
-    }
-    return it->status();
+    it->SeekToFirst();
+    return VisitForward(it.get(), visit);
   }
   kv::ReadOptions ro;
   ro.snapshot = snapshot_;

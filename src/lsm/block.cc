@@ -326,6 +326,16 @@ void Block::NarrowByFingerprints(const Slice& target, uint32_t* left, uint32_t* 
   *right = std::min(*right, first_above == 0 ? 0 : first_above - 1);
 }
 
+bool Block::ReadEntry(const char** p, const char* limit, KeyBuffer* key, Slice* value) {
+  uint32_t shared, non_shared, value_length;
+  const char* delta = DecodeEntry(*p, limit, &shared, &non_shared, &value_length);
+  if (delta == nullptr || key->size() < shared) return false;
+  key->Assign(shared, delta, non_shared);
+  *value = Slice(delta + non_shared, value_length);
+  *p = delta + non_shared + value_length;
+  return true;
+}
+
 // The same search as Iter::Seek from an unpositioned iterator.
 Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& target,
                                  const BlockIterOptions& options, KeyBuffer* key, Slice* value,
@@ -356,13 +366,10 @@ Status Block::FindFirstAtOrAfter(const Comparator* comparator, const Slice& targ
   }
   const char* p = data_ + restart_point(left);
   while (p < limit) {
-    const uint32_t offset = static_cast<uint32_t>(p - data_);
-    uint32_t shared, non_shared, value_length;
-    const char* delta = DecodeEntry(p, limit, &shared, &non_shared, &value_length);
-    if (delta == nullptr || key->size() < shared) return MalformedEntry(options, offset);
-    key->Assign(shared, delta, non_shared);
-    *value = Slice(delta + non_shared, value_length);
-    p = delta + non_shared + value_length;
+    const char* entry = p;
+    if (!ReadEntry(&p, limit, key, value)) {
+      return MalformedEntry(options, static_cast<uint32_t>(entry - data_));
+    }
     if (compare(key->slice(), target) >= 0) {
       *found = true;
       if (next != nullptr) *next = p;
@@ -395,13 +402,10 @@ Status Block::ScanFrom(const Comparator* comparator, const Slice& target,
     if (!on_entry(key.slice(), value)) return Status::OK();
   }
   while (p < limit) {
-    const uint32_t offset = static_cast<uint32_t>(p - data_);
-    uint32_t shared, non_shared, value_length;
-    const char* delta = DecodeEntry(p, limit, &shared, &non_shared, &value_length);
-    if (delta == nullptr || key.size() < shared) return MalformedEntry(options, offset);
-    key.Assign(shared, delta, non_shared);
-    value = Slice(delta + non_shared, value_length);
-    p = delta + non_shared + value_length;
+    const char* entry = p;
+    if (!ReadEntry(&p, limit, &key, &value)) {
+      return MalformedEntry(options, static_cast<uint32_t>(entry - data_));
+    }
     if (!on_entry(key.slice(), value)) return Status::OK();
   }
   *ended = true;

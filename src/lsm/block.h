@@ -163,6 +163,9 @@ class Block {
     size_t capacity_ = sizeof(inline_);
   };
 
+  // Decodes the entry at *p (before limit) onto `key`, which holds the entry before it, and
+  // `value`, and moves *p past it; false when the entry is malformed.
+  static bool ReadEntry(const char** p, const char* limit, KeyBuffer* key, Slice* value);
   // *next (when given) is set to where the entry after the one found begins.
   Status FindFirstAtOrAfter(const Comparator* comparator, const Slice& target,
                             const BlockIterOptions& options, KeyBuffer* key, Slice* value,

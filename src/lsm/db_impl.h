@@ -110,6 +110,9 @@ class DBImpl final : public kv::Engine {
   void InstallSuperVersion();
   // A reference to the current SuperVersion, or the error of a closed engine.
   Status AcquireSuperVersion(SuperVersion** sv);
+  // The prefix every key of [lower, *upper) has under the prefix extractor, or an empty slice
+  // (no extractor, no upper bound, or no single prefix).
+  Slice RangePrefix(const Slice& lower, const Slice* upper) const;
   void ReleaseSuperVersion(SuperVersion* sv);
   // Drops the references `sv` holds and deletes it. REQUIRES: mu_ held, no reader left.
   void FreeSuperVersion(SuperVersion* sv);

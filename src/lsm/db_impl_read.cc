@@ -101,11 +101,7 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const kv::ReadOptions& options) {
   Slice lower, upper;
   if (options.lower_bound) scope.lower = &(lower = *options.lower_bound);
   if (options.upper_bound) scope.upper = &(upper = *options.upper_bound);
-  if (const kv::PrefixExtractor* px = options_.prefix_extractor.get();
-      px != nullptr && scope.lower != nullptr && scope.upper != nullptr) {
-    const size_t n = px->RangePrefixLength(lower, upper);
-    if (n > 0 && n <= lower.size()) scope.prefix = Slice(lower.data(), n);
-  }
+  if (scope.lower != nullptr) scope.prefix = RangePrefix(lower, scope.upper);
   std::vector<Iterator*> children;
   auto add_memtable = [&](MemTable* m) {
     const bool may_hold =
@@ -123,14 +119,17 @@ std::unique_ptr<Iterator> DBImpl::NewIterator(const kv::ReadOptions& options) {
                     options.upper_bound, [this, sv, snapshot]() { ReleaseSuperVersion(sv); }));
 }
 
+Slice DBImpl::RangePrefix(const Slice& lower, const Slice* upper) const {
+  const kv::PrefixExtractor* px = options_.prefix_extractor.get();
+  if (px == nullptr || upper == nullptr) return Slice();
+  const size_t n = px->RangePrefixLength(lower, *upper);
+  return n > 0 && n <= lower.size() ? Slice(lower.data(), n) : Slice();
+}
+
 Status DBImpl::Scan(const kv::ReadOptions& options, const Slice& lower, const Slice* upper,
                     FunctionRef<bool(const Slice& key, const Slice& value)> visit) {
-  const kv::PrefixExtractor* px = options_.prefix_extractor.get();
-  const size_t prefix_len =
-      px != nullptr && upper != nullptr ? px->RangePrefixLength(lower, *upper) : 0;
-  if (prefix_len == 0 || prefix_len > lower.size()) {
-    return kv::Engine::Scan(options, lower, upper, visit);
-  }
+  const Slice prefix = RangePrefix(lower, upper);
+  if (prefix.empty()) return kv::Engine::Scan(options, lower, upper, visit);
   SuperVersion* sv;
   STRATA_RETURN_IF_ERROR(AcquireSuperVersion(&sv));
   // As in NewIterator: the sequence is read before the memtables are looked at.
@@ -138,7 +137,7 @@ Status DBImpl::Scan(const kv::ReadOptions& options, const Slice& lower, const Sl
   Version::ScanScope scope;
   scope.lower = &lower;
   scope.upper = upper;
-  scope.prefix = Slice(lower.data(), prefix_len);
+  scope.prefix = prefix;
   MemTable* only_mem = nullptr;
   size_t sources = 0;
   auto consider = [&](MemTable* m) {
@@ -149,10 +148,9 @@ Status DBImpl::Scan(const kv::ReadOptions& options, const Slice& lower, const Sl
   };
   consider(sv->mem);
   for (MemTable* m : sv->imm) consider(m);
-  // Kept per thread, so a scan allocates nothing here; emptied before returning (it holds
-  // tables open).
+  // Kept per thread, so a scan allocates nothing here; empty between scans (it holds tables
+  // open while filled).
   thread_local std::vector<Version::ScopedFile> files;
-  files.clear();
   if (sources <= 1) sv->version->FilesInScope(scope, &files);
   std::shared_ptr<Table> only_table;
   if (files.size() == 1) only_table = std::move(files[0].table);

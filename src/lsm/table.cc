@@ -636,10 +636,8 @@ Status Table::ScanFrom(const Slice& key, bool fill_cache,
   const PointIndex& pi = rep_->point_index;
   if (pi.size() == 0) {
     std::unique_ptr<Iterator> it(NewIterator(fill_cache));
-    for (it->Seek(key); it->Valid(); it->Next()) {
-      if (!on_entry(it->key(), it->value())) return Status::OK();
-    }
-    return it->status();
+    it->Seek(key);
+    return VisitForward(it.get(), on_entry);
   }
   const Comparator* comparator = pi.internal_keys ? nullptr : rep_->options.comparator;
   bool ended = true;  // the last block ran out with on_entry asking for more
