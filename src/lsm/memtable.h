@@ -29,7 +29,9 @@ class MemTable {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
-  size_t ApproximateMemoryUsage() const { return arena_.MemoryUsage() + filter_words_ * 8; }
+  size_t ApproximateMemoryUsage() const {
+    return arena_.MemoryUsage() + filter_lines_ * sizeof(FilterLine);
+  }
   uint64_t NumEntries() const { return num_entries_.load(std::memory_order_relaxed); }
 
   // An iterator over internal keys; the memtable must outlive it (hold a Ref).
@@ -81,6 +83,10 @@ class MemTable {
   using Table = SkipList<const char*, KeyComparator>;
   friend class MemTableIterator;
 
+  static constexpr size_t kFilterLineBits = 512;
+  struct alignas(64) FilterLine {
+    std::atomic<uint64_t> words[kFilterLineBits / 64];
+  };
   // A blocked bloom filter over the user keys: most point reads miss the memtable, and this
   // answers them without walking the skiplist. Bits are set with atomic OR by the one writer;
   // a reader that may see a key (its sequence is published after the insert) sees its bits.
@@ -89,8 +95,8 @@ class MemTable {
 
   KeyComparator comparator_;
   const kv::PrefixExtractor* const prefix_extractor_;
-  std::unique_ptr<std::atomic<uint64_t>[]> filter_;
-  size_t filter_words_ = 0;
+  std::unique_ptr<FilterLine[]> filter_;
+  size_t filter_lines_ = 0;
   std::atomic<int> refs_{0};
   std::atomic<uint64_t> num_entries_{0};
   Arena arena_;
