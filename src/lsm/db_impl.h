@@ -30,6 +30,20 @@
 
 namespace strata::lsm {
 
+// The live snapshots, oldest first: each is linked in at the end, under the mutex, with the
+// latest sequence, which only grows. Shared with the snapshots themselves so that a snapshot
+// released after the engine closed does not touch freed memory.
+struct SnapshotRegistry {
+  struct Node {
+    Node* prev = nullptr;
+    Node* next = nullptr;
+    SequenceNumber sequence = 0;
+  };
+  SnapshotRegistry() { list.prev = list.next = &list; }
+  std::mutex mu;
+  Node list;  // the sentinel: list.next is the oldest snapshot
+};
+
 class DBImpl final : public kv::Engine {
  public:
   DBImpl(const std::string& dir, const kv::Options& options);
@@ -69,12 +83,6 @@ class DBImpl final : public kv::Engine {
 
  private:
   struct Writer;
-  // Sequence numbers of live snapshots. Shared with the snapshots themselves so that a snapshot
-  // released after the engine closed does not touch freed memory.
-  struct SnapshotRegistry {
-    std::mutex mu;
-    std::multiset<SequenceNumber> sequences;
-  };
   struct ManualCompaction;
   // A write buffer whose WAL is closed: its memtables wait to be flushed together into one table.
   struct SealedBuffer {

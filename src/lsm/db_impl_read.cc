@@ -1,8 +1,8 @@
 // DBImpl: reads, iterators, snapshots and statistics.
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <deque>
-#include <set>
 
 #include "lsm/db_impl.h"
 #include "lsm/db_iter.h"
@@ -12,10 +12,19 @@ namespace strata::lsm {
 
 namespace {
 
-class SnapshotImpl final : public kv::Snapshot {
+// One allocation per snapshot: the node is the snapshot, unlinked when the last reference goes.
+class SnapshotImpl final : public kv::Snapshot, public SnapshotRegistry::Node {
  public:
-  explicit SnapshotImpl(SequenceNumber s) : sequence(s) {}
-  const SequenceNumber sequence;
+  explicit SnapshotImpl(std::shared_ptr<SnapshotRegistry> registry)
+      : registry_(std::move(registry)) {}
+  ~SnapshotImpl() override {
+    std::lock_guard<std::mutex> g(registry_->mu);
+    prev->next = next;
+    next->prev = prev;
+  }
+
+ private:
+  const std::shared_ptr<SnapshotRegistry> registry_;
 };
 
 SequenceNumber SnapshotSequence(const kv::ReadOptions& options, SequenceNumber latest) {
@@ -26,26 +35,24 @@ SequenceNumber SnapshotSequence(const kv::ReadOptions& options, SequenceNumber l
 }  // namespace
 
 std::shared_ptr<const kv::Snapshot> DBImpl::GetSnapshot() {
-  std::shared_ptr<SnapshotRegistry> registry = snapshots_;
-  std::lock_guard<std::mutex> g(registry->mu);
+  auto snapshot = std::make_shared<SnapshotImpl>(snapshots_);
+  std::lock_guard<std::mutex> g(snapshots_->mu);
   // Taken under the registry lock so a compaction reading the oldest snapshot cannot miss it.
-  const SequenceNumber seq = versions_->LastSequence();
-  auto pos = registry->sequences.insert(seq);
-  return std::shared_ptr<const kv::Snapshot>(new SnapshotImpl(seq),
-                                             [registry, pos](const kv::Snapshot* s) {
-                                               {
-                                                 std::lock_guard<std::mutex> g(registry->mu);
-                                                 registry->sequences.erase(pos);
-                                               }
-                                               delete s;
-                                             });
+  snapshot->sequence = versions_->LastSequence();
+  SnapshotRegistry::Node* tail = snapshots_->list.prev;
+  assert(tail == &snapshots_->list || tail->sequence <= snapshot->sequence);
+  snapshot->prev = tail;
+  snapshot->next = &snapshots_->list;
+  tail->next = snapshot.get();
+  snapshots_->list.prev = snapshot.get();
+  return snapshot;
 }
 
 SequenceNumber DBImpl::SmallestSnapshot() {
   const SequenceNumber latest = versions_->LastSequence();
   std::lock_guard<std::mutex> g(snapshots_->mu);
-  if (snapshots_->sequences.empty()) return latest;
-  return *snapshots_->sequences.begin();
+  const SnapshotRegistry::Node* oldest = snapshots_->list.next;
+  return oldest == &snapshots_->list ? latest : oldest->sequence;
 }
 
 Status DBImpl::Get(const kv::ReadOptions& options, const Slice& key, std::string* value) {

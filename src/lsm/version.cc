@@ -1,6 +1,7 @@
 // Version: reads over the tables of one version.
 #include <algorithm>
 #include <numeric>
+#include <optional>
 
 #include "base/text.h"
 #include "lsm/version_set.h"
@@ -344,12 +345,14 @@ void Version::FilesInScope(const ScanScope& scope, std::vector<ScopedFile>* out)
     }
     out->push_back(ScopedFile{.level = 0, .file = f, .table = nullptr});
   }
+  // Built once, on the stack while the key is short.
+  std::optional<LookupKey> start;
+  if (scope.lower != nullptr) start.emplace(*scope.lower, kMaxSequenceNumber);
   for (int level = 1; level < kNumLevels; level++) {
     const std::vector<FileMetaData*>& files = files_[level];
     size_t i = 0;
-    if (scope.lower != nullptr && !files.empty()) {
-      InternalKey start(*scope.lower, kMaxSequenceNumber, kValueTypeForSeek);
-      i = FindFile(*vset_->icmp_, files, start.Encode());  // the first file not before lower
+    if (start && !files.empty()) {
+      i = FindFile(*vset_->icmp_, files, start->internal_key());  // the first file not before lower
     }
     for (; i < files.size(); i++) {
       if (scope.upper != nullptr &&
