@@ -109,7 +109,7 @@ void CollectPathValues(const Value& doc, std::string_view path, std::vector<cons
 
 namespace {
 
-bool CrossesFrom(const Value& v, const std::vector<std::string>& parts, size_t i) {
+bool CrossesFrom(const Value& v, const decltype(FieldPath::parts)& parts, size_t i) {
   if (i == parts.size()) return false;
   if (v.is_array()) return true;
   if (!v.is_object()) return false;

@@ -5,6 +5,7 @@
 // name are candidates, as in MongoDB. Thread safety: free functions.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,9 +33,10 @@ struct FieldPath {
   explicit FieldPath(std::string_view dotted);
 
   std::string dotted;
-  std::vector<std::string> parts;
+  // Most paths have a step or two: kept inline, a query's paths allocate nothing more.
+  boost::container::small_vector<std::string, 2> parts;
   // The array index a step names (canonical decimal: "0", "12", not "01"), or -1.
-  std::vector<int64_t> index;
+  boost::container::small_vector<int64_t, 2> index;
 };
 
 // The array index a path step names, or -1 (digits only, no leading zero, below 2^53).

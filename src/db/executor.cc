@@ -194,6 +194,7 @@ Status QueryCursor::OpenRange() {
 
 Status QueryCursor::FillBatch() {
   batch_.clear();
+  batch_keys_.clear();
   batch_record_keys_.clear();
   batch_pos_ = 0;
   // A limit on documents in index order needs no more records than what is left of it, when
@@ -211,7 +212,9 @@ Status QueryCursor::FillBatch() {
       ++duplicates;
       return Status::OK();
     }
-    batch_.push_back(BatchEntry{key.ToString(), duplicates});
+    batch_.push_back(BatchEntry{static_cast<uint32_t>(batch_keys_.size()),
+                                static_cast<uint32_t>(key.size()), duplicates});
+    batch_keys_.append(key.data(), key.size());
     duplicates = 0;
     std::string& record_key = batch_record_keys_.emplace_back(1, doc::kRecordSpace);
     doc::AppendPrefixId(&record_key, def_->info.prefix);
@@ -259,7 +262,9 @@ Status QueryCursor::FillBatch() {
   if (batch_.empty()) return Status::OK();
   batch_records_.resize(batch_.size());
   batch_statuses_.resize(batch_.size());
-  txn_->MultiGet(batch_record_keys_, batch_records_, batch_statuses_);
+  txn_->MultiGet({batch_record_keys_.data(), batch_record_keys_.size()},
+                 {batch_records_.data(), batch_records_.size()},
+                 {batch_statuses_.data(), batch_statuses_.size()});
   return Status::OK();
 }
 
@@ -284,7 +289,7 @@ Result<bool> QueryCursor::NextIndexMatch(Value* doc) {
     bool skip = false;
     STRATA_RETURN_IF_ERROR(Materialize(batch_records_[i], doc, &skip));
     if (!skip && (plan_.exact || spec_.filter.Matches(*doc))) {
-      position_.swap(batch_[i].entry_key);
+      position_.assign(batch_keys_, batch_[i].key_offset, batch_[i].key_size);
       last_record_key_.swap(batch_record_keys_[i]);
       if (spec_.track_reads) txn_->Track(last_record_key_);
       return true;

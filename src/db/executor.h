@@ -4,6 +4,7 @@
 // Thread safety: one thread at a time.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,19 +89,25 @@ class QueryCursor final : public Cursor {
   std::string last_record_key_;
   std::string id_;  // reused for every index entry
 
-  // Index entries read ahead with their records: entry i's kv key, the multikey entries of
-  // documents already met that were skipped before it, and its record's key, bytes and status.
+  // Index entries read ahead with their records: entry i's kv key (in batch_keys_), the
+  // multikey entries of documents already met that were skipped before it, and its record's
+  // key, bytes and status.
   struct BatchEntry {
-    std::string entry_key;
+    uint32_t key_offset = 0;
+    uint32_t key_size = 0;
     uint32_t duplicates_before = 0;
   };
   // The batch grows from a few records (a find that wants one document reads little ahead) to
-  // kMaxBatch, where batching has paid for itself.
+  // kMaxBatch, where batching has paid for itself. The first batch fits in the cursor itself:
+  // a find of one document allocates only its record.
   static constexpr size_t kFirstBatch = 8;
   static constexpr size_t kMaxBatch = 64;
-  std::vector<BatchEntry> batch_;
-  std::vector<std::string> batch_record_keys_, batch_records_;
-  std::vector<Status> batch_statuses_;
+  template <typename T>
+  using BatchVector = boost::container::small_vector<T, kFirstBatch>;
+  BatchVector<BatchEntry> batch_;
+  std::string batch_keys_;
+  BatchVector<std::string> batch_record_keys_, batch_records_;
+  BatchVector<Status> batch_statuses_;
   size_t batch_pos_ = 0;
   size_t batch_limit_ = kFirstBatch;
   int64_t skipped_ = 0, returned_ = 0;

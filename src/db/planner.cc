@@ -1,6 +1,7 @@
 #include "db/planner.h"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <cmath>
 #include <string_view>
 
@@ -15,6 +16,12 @@ namespace {
 
 using Op = query::PathPredicate::Op;
 
+// Planning a find allocates little: a filter has a few paths, a value one or two encodings.
+template <typename T, size_t N>
+using SmallVector = boost::container::small_vector<T, N>;
+using Encodings = SmallVector<std::string, 2>;
+using RangePredicates = SmallVector<const query::PathPredicate*, 2>;
+
 std::string Enc(const Value& v) {
   std::string out;
   out.reserve(v.is_string() ? v.as_string().size() + 2 : 16);  // type code, bytes, terminator
@@ -24,7 +31,7 @@ std::string Enc(const Value& v) {
 
 // Appends the encodings of every value equal to v: an integral number has an int and a double
 // form. Encodings of one value come out sorted, without duplicates.
-void AppendEqualEncodings(const Value& v, std::vector<std::string>* out) {
+void AppendEqualEncodings(const Value& v, Encodings* out) {
   const size_t first = out->size();
   out->push_back(Enc(v));
   if (v.is_int()) {
@@ -43,8 +50,8 @@ void AppendEqualEncodings(const Value& v, std::vector<std::string>* out) {
   out->erase(std::unique(out->begin() + static_cast<ptrdiff_t>(first), out->end()), out->end());
 }
 
-std::vector<std::string> EqualEncodings(const Value& v) {
-  std::vector<std::string> out;
+Encodings EqualEncodings(const Value& v) {
+  Encodings out;
   AppendEqualEncodings(v, &out);
   return out;
 }
@@ -90,7 +97,7 @@ struct ElementRange {
 
 // The range a set of range predicates on one path allows. `intersect` false keeps the first
 // predicate only (multikey indexes: different elements may satisfy different bounds).
-ElementRange RangeOf(const std::vector<const query::PathPredicate*>& preds, bool intersect) {
+ElementRange RangeOf(const RangePredicates& preds, bool intersect) {
   ElementRange r;
   bool first = true;
   for (const query::PathPredicate* p : preds) {
@@ -100,7 +107,7 @@ ElementRange RangeOf(const std::vector<const query::PathPredicate*>& preds, bool
       r.lo = start;
       r.hi = end;
     }
-    std::vector<std::string> encs = EqualEncodings(v);
+    Encodings encs = EqualEncodings(v);
     std::string lo = r.lo, hi = r.hi;
     switch (p->op) {
       case Op::kGte:
@@ -127,13 +134,13 @@ ElementRange RangeOf(const std::vector<const query::PathPredicate*>& preds, bool
 }
 
 struct PathConditions {
-  std::vector<const Value*> eq;  // equal to any of these ($eq, $in); empty when none
+  SmallVector<const Value*, 2> eq;  // equal to any of these ($eq, $in); empty when none
   bool has_eq = false;
-  std::vector<const query::PathPredicate*> ranges;
+  RangePredicates ranges;
 };
 
 // Conditions by path, in first-seen order. A filter has few paths: a vector beats a map.
-using Conditions = std::vector<std::pair<std::string_view, PathConditions>>;
+using Conditions = SmallVector<std::pair<std::string_view, PathConditions>, 4>;
 
 const PathConditions* FindPath(const Conditions& conds, std::string_view path) {
   for (const auto& [p, c] : conds) {
@@ -148,12 +155,15 @@ Conditions GroupByPath(const query::Filter& filter) {
   for (const query::PathPredicate& p : filter.predicates()) {
     auto it =
         std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first == p.path; });
-    if (it == out.end()) it = out.emplace(out.end(), p.path, PathConditions());
+    if (it == out.end()) {
+      it = out.emplace(out.end());  // built in place: no PathConditions to move
+      it->first = p.path;
+    }
     PathConditions& c = it->second;
     if (p.op == Op::kEq || p.op == Op::kIn) {
       if (c.has_eq) {
         // Two equality conditions: keep the values both allow.
-        std::vector<const Value*> both;
+        SmallVector<const Value*, 2> both;
         for (const Value* a : c.eq) {
           for (const Value& b : p.operands) {
             if (CompareValues(*a, b) == 0) both.push_back(a);
@@ -197,7 +207,7 @@ constexpr size_t kMaxRanges = 1000;
 // Whether range predicates on one path, intersected, select exactly the keys between their
 // bounds. A number range without a lower bound starts at the bottom of the numbers, where NaN
 // sorts, and NaN satisfies no comparison: those need the filter.
-bool RangeIsExact(const std::vector<const query::PathPredicate*>& preds) {
+bool RangeIsExact(const RangePredicates& preds) {
   bool numbers = false;
   for (const query::PathPredicate* p : preds) {
     if (p->op == Op::kGt || p->op == Op::kGte) return true;
@@ -230,7 +240,7 @@ Candidate PlanIndex(const doc::IndexDef& idx, const Conditions& conds, const que
   const auto& fields = idx.info.fields;
   // Most indexes have no condition on their first field: skip them before allocating.
   if (fields.empty() || FindPath(conds, fields[0].first) == nullptr) return c;
-  std::vector<std::string> combos;
+  SmallVector<std::string, 1> combos;
   combos.push_back(doc::IndexPrefix(idx.prefix));
   combos[0].reserve(48);  // the prefix and a short value or two: appended without regrowing
   std::string bounds;
@@ -242,21 +252,30 @@ Candidate PlanIndex(const doc::IndexDef& idx, const Conditions& conds, const que
     if (found == nullptr) break;
     const PathConditions& pc = *found;
     if (pc.has_eq) {
-      std::vector<std::string> encs;
-      for (const Value* v : pc.eq) AppendEqualEncodings(*v, &encs);
-      if (dir < 0) {
-        for (std::string& e : encs) doc::InvertBytes(&e, 0);
-      }
-      if (combos.size() * std::max<size_t>(1, encs.size()) > kMaxRanges) break;
-      if (encs.size() == 1) {  // the common case: extend each combination in place
-        for (std::string& c0 : combos) c0 += encs[0];
-      } else {
-        std::vector<std::string> next;
-        next.reserve(combos.size() * encs.size());
-        for (const std::string& c0 : combos) {
-          for (const std::string& e : encs) next.push_back(c0 + e);
+      if (pc.eq.size() == 1 && !pc.eq[0]->is_number()) {
+        // One value with one encoding (numbers have two): appended to each combination as is.
+        for (std::string& c0 : combos) {
+          const size_t at = c0.size();
+          codec::AppendKeyElement(&c0, *pc.eq[0]);
+          if (dir < 0) doc::InvertBytes(&c0, at);
         }
-        combos = std::move(next);
+      } else {
+        Encodings encs;
+        for (const Value* v : pc.eq) AppendEqualEncodings(*v, &encs);
+        if (dir < 0) {
+          for (std::string& e : encs) doc::InvertBytes(&e, 0);
+        }
+        if (combos.size() * std::max<size_t>(1, encs.size()) > kMaxRanges) break;
+        if (encs.size() == 1) {  // extend each combination in place
+          for (std::string& c0 : combos) c0 += encs[0];
+        } else {
+          SmallVector<std::string, 1> next;
+          next.reserve(combos.size() * encs.size());
+          for (const std::string& c0 : combos) {
+            for (const std::string& e : encs) next.push_back(c0 + e);
+          }
+          combos = std::move(next);
+        }
       }
       ++eq_fields;
       if (describe) {

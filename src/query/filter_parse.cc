@@ -1,7 +1,9 @@
 // Parsing of filter documents into the match tree (filter_internal.h).
 #include <re2/re2.h>
 
+#include <boost/container/small_vector.hpp>
 #include <cmath>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -333,7 +335,8 @@ bool IsOperatorObject(const Value& v) {
 
 Result<NodePtr> ParseFilterNode(const Value& spec, PlannerReport* planner) {
   if (!spec.is_object()) return Err("a filter must be an object");
-  std::vector<NodePtr> kids;
+  // Most filters have a condition or two: no vector unless they are joined by an AndNode.
+  boost::container::small_vector<NodePtr, 2> kids;
   for (const auto& [name, operand] : spec.as_object()) {
     if (!name.empty() && name[0] == '$') {
       if (name == "$comment") continue;
@@ -363,7 +366,8 @@ Result<NodePtr> ParseFilterNode(const Value& spec, PlannerReport* planner) {
   }
   if (kids.size() == 1) return std::move(kids[0]);
   if (kids.empty()) return NodePtr(std::make_unique<ConstNode>(true));
-  return NodePtr(std::make_unique<AndNode>(std::move(kids)));
+  return NodePtr(std::make_unique<AndNode>(std::vector<NodePtr>(
+      std::make_move_iterator(kids.begin()), std::make_move_iterator(kids.end()))));
 }
 
 Result<PredPtr> ParseValueCondition(const Value& ops, const std::string& path) {

@@ -134,7 +134,11 @@ Result<Projection> Projection::Parse(const Value& spec) {
   if (p.inclusion_ && !p.exclude_id_) p.paths_.insert(p.paths_.begin(), "_id");
   if (!p.inclusion_ && p.exclude_id_) p.paths_.insert(p.paths_.begin(), "_id");
   p.keep_all_ = spec.as_object().empty();
-  for (const std::string& s : p.paths_) p.split_.push_back(codec::FieldPath(s).parts);
+  for (const std::string& s : p.paths_) {
+    auto parts = codec::FieldPath(s).parts;
+    p.split_.emplace_back(std::make_move_iterator(parts.begin()),
+                          std::make_move_iterator(parts.end()));
+  }
   return p;
 }
 

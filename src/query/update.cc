@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "codec/path.h"
 #include "query/update_internal.h"
@@ -40,7 +41,7 @@ Status SplitPath(const std::string& op, const std::string& path, std::vector<std
       return Status::NotSupported(op + ": positional operators are not supported" + At(path));
     }
   }
-  *parts = std::move(p.parts);
+  parts->assign(std::make_move_iterator(p.parts.begin()), std::make_move_iterator(p.parts.end()));
   return Status::OK();
 }
 
