@@ -145,6 +145,44 @@ INSTANTIATE_TEST_SUITE_P(Table, TableRoundTripTest,
                                            RoundTripParam{kv::Compression::kZstd, false, true},
                                            RoundTripParam{kv::Compression::kZstd, true, true}));
 
+// A comparator the table does not know (its own name, bytewise order): no point index is built,
+// and reads go through the index block's iterator instead.
+class UnknownBytewiseComparator final : public Comparator {
+ public:
+  int Compare(const Slice& a, const Slice& b) const override {
+    return BytewiseComparator()->Compare(a, b);
+  }
+  const char* Name() const override { return "test.UnknownBytewise"; }
+  void FindShortestSeparator(std::string* start, const Slice& limit) const override {
+    BytewiseComparator()->FindShortestSeparator(start, limit);
+  }
+  void FindShortSuccessor(std::string* key) const override {
+    BytewiseComparator()->FindShortSuccessor(key);
+  }
+};
+
+TEST(TableTest, ShortScansWithoutAPointIndexAgreeWithTheModel) {
+  const Model model = RandomModel(5000, 11);
+  const UnknownBytewiseComparator comparator;
+  TableOptions options = BytewiseOptions();
+  options.comparator = &comparator;
+  options.block_size = 512;  // scans cross blocks
+  std::unique_ptr<Table> table;
+  ASSERT_TRUE(OpenTable(options, BuildTable(options, model), &table).ok());
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : model) keys.push_back(k);
+  Random rnd(5);
+  for (int i = 0; i < 300; i++) {
+    const std::string target = rnd.OneIn(2) ? RandomKey(&rnd) : keys[rnd.Uniform(keys.size())];
+    const size_t want = 1 + rnd.Uniform(i % 10 == 0 ? 200 : 8);
+    Status s;
+    ExpectShortScan(model, target, want,
+                    [&](auto visit) { s = table->ScanFrom(target, true, visit); });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_FALSE(HasFailure());
+  }
+}
+
 // Point lookups search the index through packed fingerprints of the bytes after the keys'
 // common prefix: keys and probes built to stress that (long shared prefixes, keys that are
 // prefixes of others, zero and 0xff bytes, probes before, inside and past the prefix).
