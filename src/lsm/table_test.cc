@@ -68,6 +68,25 @@ void CheckIterator(Iterator* it, const Model& model, Random* rnd, int seeks) {
   ASSERT_TRUE(it->status().ok());
 }
 
+// Short scans without iterators (Table::ScanFrom), across block boundaries: from `rounds`
+// targets (the last key, then random keys and the model's keys), `want` entries or to the
+// table's end; every tenth scan wants up to `long_want`.
+void CheckShortScans(const Table& table, const Model& model, Random* rnd, int rounds,
+                     size_t long_want) {
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : model) keys.push_back(k);
+  for (int i = 0; i < rounds; i++) {
+    const std::string target =
+        i == 0 ? keys.back() : (rnd->OneIn(2) ? RandomKey(rnd) : keys[rnd->Uniform(keys.size())]);
+    const size_t want = 1 + rnd->Uniform(i % 10 == 0 ? long_want : 8);
+    Status s;
+    ExpectShortScan(model, target, want,
+                    [&](auto visit) { s = table.ScanFrom(target, true, visit); });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    if (testing::Test::HasFailure()) return;
+  }
+}
+
 struct RoundTripParam {
   kv::Compression compression;
   bool mmap_like;
@@ -116,20 +135,8 @@ TEST_P(TableRoundTripTest, MatchesModel) {
                     .ok());
     ASSERT_EQ(found, k + "=" + v);
   }
-  // Short scans without iterators, across block boundaries: from a target, `want` entries or
-  // to the table's end.
-  std::vector<std::string> keys;
-  for (const auto& [k, v] : model) keys.push_back(k);
-  for (int i = 0; i < 500; i++) {
-    const std::string target =
-        i == 0 ? keys.back() : (rnd.OneIn(2) ? RandomKey(&rnd) : keys[rnd.Uniform(keys.size())]);
-    const size_t want = 1 + rnd.Uniform(i % 10 == 0 ? 1000 : 8);
-    Status s;
-    ExpectShortScan(model, target, want,
-                    [&](auto visit) { s = table->ScanFrom(target, true, visit); });
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    ASSERT_FALSE(HasFailure());
-  }
+  CheckShortScans(*table, model, &rnd, 500, 1000);
+  ASSERT_FALSE(HasFailure());
   if (p.use_cache) {
     const bool cachable = !(p.mmap_like && p.compression == kv::Compression::kNone);
     EXPECT_EQ(cache->TotalCharge() > 0, cachable);
@@ -169,18 +176,8 @@ TEST(TableTest, ShortScansWithoutAPointIndexAgreeWithTheModel) {
   options.block_size = 512;  // scans cross blocks
   std::unique_ptr<Table> table;
   ASSERT_TRUE(OpenTable(options, BuildTable(options, model), &table).ok());
-  std::vector<std::string> keys;
-  for (const auto& [k, v] : model) keys.push_back(k);
   Random rnd(5);
-  for (int i = 0; i < 300; i++) {
-    const std::string target = rnd.OneIn(2) ? RandomKey(&rnd) : keys[rnd.Uniform(keys.size())];
-    const size_t want = 1 + rnd.Uniform(i % 10 == 0 ? 200 : 8);
-    Status s;
-    ExpectShortScan(model, target, want,
-                    [&](auto visit) { s = table->ScanFrom(target, true, visit); });
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    ASSERT_FALSE(HasFailure());
-  }
+  CheckShortScans(*table, model, &rnd, 300, 200);
 }
 
 // Point lookups search the index through packed fingerprints of the bytes after the keys'
