@@ -109,12 +109,13 @@ void CollectPathValues(const Value& doc, std::string_view path, std::vector<cons
 
 namespace {
 
-bool CrossesFrom(const Value& v, const decltype(FieldPath::parts)& parts, size_t i) {
+bool CrossesFrom(const Value& v, const FieldPath& path, size_t i) {
+  const auto& parts = path.parts;
   if (i == parts.size()) return false;
   if (v.is_array()) return true;
   if (!v.is_object()) return false;
   const Value* child = v.Find(parts[i]);
-  return child != nullptr && i + 1 < parts.size() && CrossesFrom(*child, parts, i + 1);
+  return child != nullptr && i + 1 < parts.size() && CrossesFrom(*child, path, i + 1);
 }
 
 }  // namespace
@@ -122,7 +123,7 @@ bool CrossesFrom(const Value& v, const decltype(FieldPath::parts)& parts, size_t
 bool PathCrossesArray(const Value& doc, std::string_view path) {
   FieldPath p(path);
   if (!doc.is_object()) return false;
-  return CrossesFrom(doc, p.parts, 0);
+  return CrossesFrom(doc, p, 0);
 }
 
 }  // namespace strata::codec

@@ -88,8 +88,9 @@ class MemTable {
     std::atomic<uint64_t> words[kFilterLineBits / 64];
   };
   // A blocked bloom filter over the user keys: most point reads miss the memtable, and this
-  // answers them without walking the skiplist. Bits are set with atomic OR by the one writer;
-  // a reader that may see a key (its sequence is published after the insert) sees its bits.
+  // answers them without walking the skiplist. The one writer sets bits with relaxed loads and
+  // stores; a reader that may see a key (its sequence is published after the insert) sees its
+  // bits.
   bool MayContain(const Slice& user_key) const;
   void AddToFilter(const Slice& user_key);
 
